@@ -1,0 +1,11 @@
+"""The two derivations of ∂e/∂θ: by differentiating the composed loss, and by backpropagation."""
+
+from .backprop import BackpropSteps as BackpropSteps
+from .backprop import backprop as backprop
+from .backprop import backprop_steps as backprop_steps
+from .backprop import gradients_from_steps as gradients_from_steps
+from .backprop import output_delta as output_delta
+from .direct import direct as direct
+from .gradients import Gradients as Gradients
+
+__all__ = ["BackpropSteps", "Gradients", "backprop", "backprop_steps", "direct", "gradients_from_steps", "output_delta"]

@@ -1,0 +1,358 @@
+"""The heavy symbolic work, done in SymEngine.
+
+SymPy's ``diff`` of a deep composed loss is the bottleneck (minutes); SymEngine differentiates the same
+expression in a fraction of a second.  This module keeps one :class:`NetworkEngine` per network with
+
+- the *vocabulary* in SymEngine: parameters, x, y, the activation symbols a^ℓ_i, and one atom
+  ``D^{ℓ}_{i}`` per φ'(z^ℓ_i);
+- the composed loss e(w) with one undefined function per layer (so a result holds for every φ),
+  composed from the parameter's own neuron upwards: subtrees that do not depend on the parameter are
+  constants for ∂/∂θ and stay atoms, which keeps SymEngine's ``diff`` fast on wide nets;
+- an atomiser that rewrites φ_ℓ(u) and φ_ℓ'(u) of a differentiated expression into those atoms
+  (bottom-up, memoised over the expression DAG), turning both derivations into polynomials whose
+  identity is decided by ``expand``;
+- exact conversions between SymPy (what users see) and SymEngine.
+
+Nothing here is public API; :mod:`symbackprop.derive` and :mod:`symbackprop.prove` use it.
+"""
+
+from __future__ import annotations
+
+import weakref
+from typing import Callable, Iterable, Mapping
+
+import symengine as se
+import sympy as sp
+
+from .. import notation
+from ..activations import phi, phi_prime, relu, sigmoid
+from ..errors import NotSupportedError
+from ..network import MLP
+
+__all__ = ["NetworkEngine", "engine_for"]
+
+_ENGINES: "weakref.WeakKeyDictionary[MLP, NetworkEngine]" = weakref.WeakKeyDictionary()
+
+HEAVISIDE = se.Function("Heaviside")
+
+
+def engine_for(net: MLP) -> "NetworkEngine":
+    """The (cached) engine of a network."""
+    engine = _ENGINES.get(net)
+    if engine is None:
+        engine = _ENGINES[net] = NetworkEngine(net)
+    return engine
+
+
+def derivative_atom(layer: int, i: int) -> se.Symbol:
+    """The SymEngine atom standing for φ_ℓ'(z^ℓ_i)."""
+    return se.Symbol(f"D^{{{layer}}}_{{{i}}}")
+
+
+class NetworkEngine:
+    """SymEngine mirror of one :class:`~symbackprop.network.MLP`."""
+
+    def __init__(self, net: MLP) -> None:
+        self.net = net
+        depth = net.depth
+        self.symbol: dict[sp.Symbol, se.Symbol] = {}
+        for sym in (*net.parameters, *net.x, *net.y):
+            self.symbol[sym] = se.Symbol(sym.name)
+        self.a_atoms: dict[int, list[se.Symbol]] = {0: [self.symbol[s] for s in net.x]}
+        self.d_atoms: dict[int, list[se.Symbol]] = {}
+        self._d_lookup: dict[sp.Symbol, se.Symbol] = {}  # z^ℓ_i (SymPy) -> D^ℓ_i
+        self._layer_of_z: dict[sp.Symbol, tuple[int, int]] = {}  # z^ℓ_i -> (ℓ, i)
+        for layer in range(1, depth + 1):
+            self.a_atoms[layer] = [se.Symbol(a.name) for a in net.a(layer)]
+            self.d_atoms[layer] = [derivative_atom(layer, i) for i in range(1, net.sizes[layer] + 1)]
+            for i, (z_sym, a_sym) in enumerate(zip(net.z(layer), net.a(layer))):
+                self.symbol[a_sym] = self.a_atoms[layer][i]
+                self._d_lookup[z_sym] = self.d_atoms[layer][i]
+                self._layer_of_z[z_sym] = (layer, i)
+        self.z_atoms: dict[int, list[se.Basic]] = {}
+        for layer in range(1, depth + 1):
+            W = [[self.symbol[w] for w in net.W(layer).row(i)] for i in range(net.sizes[layer])]
+            prev = self.a_atoms[layer - 1]
+            rows = []
+            for i, row in enumerate(W):
+                value = se.add(*[w * a for w, a in zip(row, prev)])
+                if net.has_bias:
+                    value = value + self.symbol[net.b(layer)[i]]
+                rows.append(value)
+            self.z_atoms[layer] = rows
+        last = self.a_atoms[depth]
+        denominator = se.add(*[se.exp(a) for a in last])
+        self.softmax_atoms = [se.exp(a) / denominator for a in last] if net.softmax else []
+        self._softmax_denominator = denominator
+        self._to_engine_cache: dict[sp.Basic, se.Basic] = {}
+        self.e_atoms = self.to_engine(net.e_explicit)
+        self._formulas: dict[se.Symbol, se.Basic] | None = None
+        self._display: dict[str, sp.Expr] | None = None
+
+    # --- the composed loss and the atomiser ---------------------------------------------------------
+    def composed_loss(self, layer: int, neuron: int) -> tuple[se.Basic, dict[se.Basic, se.Basic], dict[se.Basic, se.Basic]]:
+        """e composed from neuron i of layer ℓ upwards, with one undefined function φ_m per layer.
+
+        Everything ∂/∂(w^ℓ_{i·}, b^ℓ_i) treats as a constant — the layers below ℓ and the other neurons of
+        layer ℓ — is held as its activation atom; every node that depends on those parameters is composed.
+        Returns the loss, the map φ_m(u) → a^m_k and the map u → D^m_k (for φ_m'(u)).
+        """
+        net = self.net
+        applied: dict[se.Basic, se.Basic] = {}
+        points: dict[se.Basic, se.Basic] = {}
+        current: list[se.Basic] = list(self.a_atoms[layer])
+        for m in range(layer, net.depth + 1):
+            function = se.Function(f"phi{m}")
+            inputs = self.a_atoms[m - 1] if m == layer else current
+            rows = [neuron] if m == layer else range(net.sizes[m])
+            following = list(current) if m == layer else [None] * net.sizes[m]
+            for k in rows:
+                u = se.add(*[self.symbol[w] * a for w, a in zip(net.W(m).row(k), inputs)])
+                if net.has_bias:
+                    u = u + self.symbol[net.b(m)[k]]
+                node = function(u)
+                applied[node] = self.a_atoms[m][k]
+                points[u] = self.d_atoms[m][k]
+                following[k] = node
+            current = following
+        loss = self.e_atoms.xreplace(dict(zip(self.a_atoms[net.depth], current)))
+        return loss, applied, points
+
+    def direct(self, parameters: Iterable[sp.Symbol] | None = None) -> dict[sp.Symbol, se.Basic]:
+        """∂e/∂θ by differentiating the composed loss (SymEngine), rewritten into the layer atoms."""
+        chosen = self.net.parameters if parameters is None else tuple(parameters)
+        groups: dict[tuple[int, int], list[sp.Symbol]] = {}
+        for parameter in chosen:
+            info = self.net.parameter_info(parameter)
+            groups.setdefault((info.layer, info.i - 1), []).append(parameter)
+        result: dict[sp.Symbol, se.Basic] = {}
+        for (layer, neuron), members in groups.items():
+            loss, applied, points = self.composed_loss(layer, neuron)
+            for parameter in members:
+                result[parameter] = _atomise(se.diff(loss, self.symbol[parameter]), applied, points)
+        return {parameter: result[parameter] for parameter in chosen}
+
+    # --- concrete activations -----------------------------------------------------------------------
+    @property
+    def formulas(self) -> dict[se.Symbol, se.Basic]:
+        """Atom substitutions that make a generic expression concrete: D^ℓ_i ↦ the layer's φ' formula,
+        and a^ℓ_i ↦ z^ℓ_i on identity layers."""
+        if self._formulas is None:
+            net = self.net
+            identity: dict[se.Symbol, se.Basic] = {}
+            for layer in range(1, net.depth + 1):
+                if net.activation(layer).name == "identity":
+                    identity.update(zip(self.a_atoms[layer], self.z_atoms[layer]))
+            for _ in range(net.depth):  # identity layers may feed each other
+                identity = {atom: value.xreplace(identity) for atom, value in identity.items()}
+            substitutions: dict[se.Symbol, se.Basic] = dict(identity)
+            for layer in range(1, net.depth + 1):
+                activation = net.activation(layer)
+                if activation.generic:
+                    continue
+                for z_sym, a_sym, d_atom in zip(net.z(layer), net.a(layer), self.d_atoms[layer]):
+                    formula = self.to_engine(activation.derivative(z_sym, a_sym))
+                    substitutions[d_atom] = formula.xreplace(identity)
+            self._formulas = substitutions
+        return self._formulas
+
+    def concretise(self, expression: se.Basic) -> se.Basic:
+        return expression.xreplace(self.formulas) if self.formulas else expression
+
+    # --- conversions --------------------------------------------------------------------------------
+    def to_engine(self, expression: sp.Basic, extra: Mapping[sp.Symbol, se.Basic] | None = None) -> se.Basic:
+        """Exact SymPy → SymEngine conversion in the network's vocabulary.
+
+        z^ℓ_i becomes its definition, q_j the softmax of a^L, φ'(z^ℓ_i) the atom D^ℓ_i, and φ(z^ℓ_i) of the
+        layer's own activation the atom a^ℓ_i.  ``extra`` maps further symbols (e.g. δ^ℓ_i) to values.
+        """
+        cache: dict[sp.Basic, se.Basic] = {} if extra else self._to_engine_cache
+        return _convert_to_engine(sp.sympify(expression), self, cache, extra or {})
+
+    def _symbol_value(self, symbol: sp.Symbol, extra: Mapping[sp.Symbol, se.Basic]) -> se.Basic:
+        if symbol in extra:
+            return extra[symbol]
+        if symbol in self.symbol:
+            return self.symbol[symbol]
+        if symbol in self._layer_of_z:
+            layer, i = self._layer_of_z[symbol]
+            return self.z_atoms[layer][i]
+        if symbol in self.net.q:
+            return self.softmax_atoms[self.net.q.index(symbol)]
+        return se.Symbol(symbol.name)
+
+    def _applied(self, function: sp.Basic, argument: se.Basic, sympy_argument: sp.Basic) -> se.Basic:
+        """φ(z^ℓ_i) ↦ a^ℓ_i and φ'(z^ℓ_i) ↦ D^ℓ_i (φ meaning the layer's activation); opaque otherwise."""
+        if sympy_argument in self._layer_of_z:
+            layer, i = self._layer_of_z[sympy_argument]
+            if function.func is phi_prime:
+                return self.d_atoms[layer][i]
+            if function.func is phi or self.net.activation(layer).apply is function.func:
+                return self.a_atoms[layer][i]
+        name = {phi: "phi", phi_prime: "phi'", sigmoid: "sigma", relu: "relu"}.get(function.func)
+        if name is None:
+            raise NotSupportedError(f"cannot convert {function} for a proof")
+        return se.Function(name)(argument)
+
+    def to_sympy(self, expression: se.Basic, *, display: bool = True) -> sp.Expr:
+        """SymEngine → SymPy; with ``display`` the atoms D^ℓ_i print as the layer's φ' formula and
+        exp(a^L_j)/Σ_r exp(a^L_r) as q_j."""
+        return _convert_to_sympy(expression, self._display_map() if display else {}, self, {}, display)
+
+    def _display_map(self) -> dict[str, sp.Expr]:
+        if self._display is None:
+            mapping: dict[str, sp.Expr] = {}
+            for layer in range(1, self.net.depth + 1):
+                for d_atom, value in zip(self.d_atoms[layer], self.net.phi_prime(layer)):
+                    mapping[d_atom.name] = value
+            self._display = mapping
+        return self._display
+
+
+def _atomise(expression: se.Basic, applied: Mapping[se.Basic, se.Basic], points: Mapping[se.Basic, se.Basic]) -> se.Basic:
+    """Rewrite φ_m(u) ↦ a^m_k and φ_m'(u) ↦ D^m_k bottom-up over the expression DAG (memoised)."""
+    memo: dict[se.Basic, se.Basic] = {}
+
+    def visit(node: se.Basic) -> se.Basic:
+        cached = memo.get(node)
+        if cached is not None:
+            return cached
+        if node in applied:
+            result = applied[node]
+        elif isinstance(node, se.Subs):
+            point = node.args[2]
+            if point not in points:
+                raise NotSupportedError(f"unexpected derivative point {point}")
+            result = points[point]
+        elif isinstance(node, se.Derivative):
+            (function, variable) = node.args
+            if variable not in points:
+                raise NotSupportedError(f"unexpected derivative {node}")
+            result = points[variable]
+        elif isinstance(node, se.FunctionSymbol) and node.get_name().startswith("phi"):
+            raise NotSupportedError(f"could not rewrite {node} into a layer atom")
+        elif not node.args:
+            result = node
+        else:
+            result = node.func(*[visit(arg) for arg in node.args])
+        memo[node] = result
+        return result
+
+    return visit(expression)
+
+
+def _convert_to_engine(expr: sp.Basic, engine: NetworkEngine, cache: dict, extra: Mapping) -> se.Basic:
+    cached = cache.get(expr)
+    if cached is not None:
+        return cached
+    if expr.is_Symbol:
+        result = engine._symbol_value(expr, extra)
+    elif expr.is_Integer:
+        result = se.Integer(int(expr))
+    elif expr.is_Rational:
+        result = se.Rational(int(expr.p), int(expr.q))
+    elif expr.is_Float:
+        fraction = sp.Rational(str(expr))
+        result = se.Rational(int(fraction.p), int(fraction.q))
+    else:
+        args = [_convert_to_engine(arg, engine, cache, extra) for arg in expr.args]
+        if expr.is_Add:
+            result = se.add(*args)
+        elif expr.is_Mul:
+            result = se.Mul(*args)
+        elif expr.is_Pow:
+            result = args[0] ** args[1]
+        elif isinstance(expr, sp.exp):
+            result = se.exp(args[0])
+        elif isinstance(expr, sp.log) and len(args) == 1:
+            result = se.log(args[0])
+        elif isinstance(expr, sp.tanh):
+            result = engine._applied(expr, args[0], expr.args[0]) if expr.args[0] in engine._layer_of_z else se.tanh(args[0])
+        elif isinstance(expr, sp.Heaviside):
+            result = HEAVISIDE(args[0])
+        elif isinstance(expr, (phi, phi_prime, sigmoid, relu)):
+            result = engine._applied(expr, args[0], expr.args[0])
+        elif expr is sp.E:
+            result = se.E
+        else:
+            raise NotSupportedError(f"cannot convert {type(expr).__name__} ({expr}) for a proof")
+    cache[expr] = result
+    return result
+
+
+_SYMPY_FUNCTIONS: dict[str, Callable[[sp.Expr], sp.Expr]] = {
+    "Heaviside": sp.Heaviside,
+    "phi": phi,
+    "phi'": phi_prime,
+    "sigma": sigmoid,
+    "relu": relu,
+}
+
+
+def _convert_to_sympy(expr: se.Basic, display: Mapping[str, sp.Expr], engine: NetworkEngine, cache: dict, softmax_display: bool) -> sp.Expr:
+    cached = cache.get(expr)
+    if cached is not None:
+        return cached
+    if isinstance(expr, se.Symbol):
+        result = display.get(expr.name) if expr.name in display else sp.Symbol(expr.name)
+    elif isinstance(expr, se.Integer):
+        result = sp.Integer(int(expr))
+    elif isinstance(expr, se.Rational):
+        result = sp.Rational(int(expr.p), int(expr.q))
+    elif expr == se.E:
+        result = sp.E
+    elif isinstance(expr, se.Add):
+        result = sp.Add(*[_convert_to_sympy(a, display, engine, cache, softmax_display) for a in expr.args])
+    elif isinstance(expr, se.Mul):
+        factors = list(expr.args)
+        q_factors: list[sp.Expr] = []
+        if softmax_display and engine.net.softmax:
+            factors, q_factors = _extract_softmax(factors, engine)
+        result = sp.Mul(*q_factors, *[_convert_to_sympy(a, display, engine, cache, softmax_display) for a in factors])
+    elif isinstance(expr, se.Pow):
+        base, exponent = expr.args
+        if base == se.E:
+            result = sp.exp(_convert_to_sympy(exponent, display, engine, cache, softmax_display))
+        else:
+            result = sp.Pow(
+                _convert_to_sympy(base, display, engine, cache, softmax_display),
+                _convert_to_sympy(exponent, display, engine, cache, softmax_display),
+            )
+    elif isinstance(expr, se.log):
+        result = sp.log(_convert_to_sympy(expr.args[0], display, engine, cache, softmax_display))
+    elif isinstance(expr, se.tanh):
+        result = sp.tanh(_convert_to_sympy(expr.args[0], display, engine, cache, softmax_display))
+    elif isinstance(expr, se.FunctionSymbol) and expr.get_name() in _SYMPY_FUNCTIONS:
+        result = _SYMPY_FUNCTIONS[expr.get_name()](_convert_to_sympy(expr.args[0], display, engine, cache, softmax_display))
+    else:
+        raise NotSupportedError(f"cannot convert {expr} back to SymPy")
+    cache[expr] = result
+    return result
+
+
+def _extract_softmax(factors: list[se.Basic], engine: NetworkEngine) -> tuple[list[se.Basic], list[sp.Expr]]:
+    """Pair exp(a^L_j) with 1/Σ_r exp(a^L_r) inside a product and write them as q_j."""
+    denominator = engine._softmax_denominator
+    power = 0
+    rest = []
+    for factor in factors:
+        if isinstance(factor, se.Pow) and factor.args[0] == denominator and isinstance(factor.args[1], se.Integer) and int(factor.args[1]) < 0:
+            power += -int(factor.args[1])
+        else:
+            rest.append(factor)
+    if power == 0:
+        return factors, []
+    last = engine.a_atoms[engine.net.depth]
+    q_factors: list[sp.Expr] = []
+    remaining = []
+    for factor in rest:
+        exponent = factor.args[1] if isinstance(factor, se.Pow) and factor.args[0] == se.E else None
+        if exponent is not None and power > 0 and exponent in last:
+            q_factors.append(engine.net.q[last.index(exponent)])
+            power -= 1
+        else:
+            remaining.append(factor)
+    if power:
+        remaining.append(denominator ** (-power))
+    return remaining, q_factors
+

@@ -1,0 +1,84 @@
+"""The result type of both derivations: parameter → ∂e/∂parameter."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Callable, Iterator, Mapping
+
+import symengine as se
+import sympy as sp
+
+from ..network import MLP
+from ._engine import engine_for
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .backprop import BackpropSteps
+
+__all__ = ["Gradients"]
+
+
+class Gradients(Mapping[sp.Symbol, sp.Expr]):
+    """∂e/∂θ for every parameter θ of a network, in the lecture's symbols.
+
+    Expressions use x_j, y_j, w, b, the activations a^ℓ_i (and q_j for softmax outputs) and the
+    layer's derivative formula for φ'(z^ℓ_i) (σ' = a(1 − a), …, or φ'(z^ℓ_i) for the generic φ).
+    ``method`` says how they were obtained; ``steps`` holds δ^ℓ, V^ℓ, … for backpropagation.
+
+    >>> from symbackprop import MLP, backprop
+    >>> g = backprop(MLP([1, 1]))
+    >>> g[g.network.parameter("w^1_11")]
+    x_{1}*(2*a^{1}_{1} - 2*y_{1})*phi'(z^{1}_{1})
+    """
+
+    def __init__(
+        self,
+        network: MLP,
+        method: str,
+        engine_expressions: Mapping[sp.Symbol, se.Basic],
+        *,
+        steps: "BackpropSteps | Callable[[], BackpropSteps] | None" = None,
+    ) -> None:
+        self.network = network
+        self.method = method
+        self._steps = steps
+        self._engine_expressions = dict(engine_expressions)
+        self._sympy: dict[sp.Symbol, sp.Expr] = {}
+
+    @property
+    def steps(self) -> "BackpropSteps | None":
+        """δ^L, V^ℓ, δ^ℓ, Diag(φ^ℓ') and the gradient matrices, when the gradients come from backprop."""
+        if callable(self._steps):
+            self._steps = self._steps()
+        return self._steps
+
+    def __getitem__(self, parameter: sp.Symbol | str) -> sp.Expr:
+        if isinstance(parameter, str):
+            parameter = self.network.parameter(parameter)
+        if parameter not in self._sympy:
+            try:
+                value = self._engine_expressions[parameter]
+            except (KeyError, TypeError):
+                raise KeyError(parameter) from None
+            self._sympy[parameter] = engine_for(self.network).to_sympy(value)
+        return self._sympy[parameter]
+
+    def __iter__(self) -> Iterator[sp.Symbol]:
+        return (p for p in self.network.parameters if p in self._engine_expressions)
+
+    def __len__(self) -> int:
+        return len(self._engine_expressions)
+
+    def engine_expression(self, parameter: sp.Symbol) -> se.Basic:
+        """The SymEngine form (layer atoms D^ℓ_i for φ'(z^ℓ_i)) used by proofs and code generation."""
+        return self._engine_expressions[parameter]
+
+    def matrix(self, layer: int) -> sp.ImmutableMatrix:
+        """∇_{W^ℓ} e as an N_ℓ × N_{ℓ-1} matrix."""
+        W = self.network.W(layer)
+        return sp.ImmutableMatrix(W.rows, W.cols, [self[w] for w in W])
+
+    def bias(self, layer: int) -> sp.ImmutableMatrix:
+        """∇_{b^ℓ} e as a column (L12)."""
+        return sp.ImmutableMatrix([self[b] for b in self.network.b(layer)])
+
+    def __repr__(self) -> str:
+        return f"Gradients(method={self.method!r}, network={self.network!r}, {len(self)} entries)"

@@ -1,0 +1,54 @@
+"""One exception hierarchy for everything symbackprop raises on purpose.
+
+Every error a user can provoke with bad input is a :class:`SymbackpropError`; the ones caused by
+input that is malformed (a spec, a shape, an answer string, a CSV row) are also ``ValueError`` so
+that generic callers can catch them the usual way.
+"""
+
+from __future__ import annotations
+
+__all__ = [
+    "SymbackpropError",
+    "SpecError",
+    "ShapeError",
+    "NotSupportedError",
+    "ExpressionSyntaxError",
+    "AnswerSyntaxError",
+    "DataError",
+]
+
+
+class SymbackpropError(Exception):
+    """Base class of every error symbackprop raises deliberately."""
+
+
+class SpecError(SymbackpropError, ValueError):
+    """A network specification (sizes, activation, output, loss) is invalid; the message names the fix."""
+
+
+class ShapeError(SymbackpropError, ValueError):
+    """Arrays or parameter dictionaries do not have the shapes the network expects."""
+
+
+class NotSupportedError(SymbackpropError):
+    """Valid input that this version cannot handle (as opposed to wrong input)."""
+
+
+class ExpressionSyntaxError(SymbackpropError, ValueError):
+    """User-typed mathematics could not be parsed; ``position`` points at the offending character."""
+
+    def __init__(self, message: str, *, text: str = "", position: int | None = None) -> None:
+        self.text = text
+        self.position = position
+        if position is not None and text:
+            pointer = " " * min(position, len(text)) + "^"
+            message = f"{message}\n  {text}\n  {pointer}"
+        super().__init__(message)
+
+
+class AnswerSyntaxError(ExpressionSyntaxError):
+    """A homework answer (or a parameter name) is not valid notation."""
+
+
+class DataError(SymbackpropError, ValueError):
+    """A data file or data array is malformed (bad CSV row, wrong column count, non-numeric value)."""

@@ -1,0 +1,60 @@
+"""Bad specifications raise SpecError (a ValueError) whose message names the fix."""
+
+from __future__ import annotations
+
+import pytest
+
+from symbackprop import MLP, SpecError, SymbackpropError
+from symbackprop.spec import MAX_PARAMETERS, parse_sizes
+
+
+@pytest.mark.parametrize(
+    "kwargs, fragment",
+    [
+        (dict(sizes=[]), "at least the input and the output"),
+        (dict(sizes=[3]), "at least the input and the output"),
+        (dict(sizes=[3, 0, 1]), "N_1 must be at least 1"),
+        (dict(sizes=[3, -2]), "N_1 must be at least 1"),
+        (dict(sizes=[3, 2.5]), "whole number"),
+        (dict(sizes=[3, True]), "whole number"),
+        (dict(sizes="3,x,1"), "comma-separated whole numbers"),
+        (dict(sizes=None), "list of layer widths"),
+        (dict(sizes=[2, 1], activation="swish"), "unknown activation 'swish'; choose one of"),
+        (dict(sizes=[2, 2, 1], activation=["tanh"]), "one activation per layer: got 1 for 2"),
+        (dict(sizes=[2, 1], loss="hinge"), "unknown loss 'hinge'"),
+        (dict(sizes=[2, 3], output="softmax"), "loss='cross_entropy' or loss='kl'"),
+        (dict(sizes=[2, 3], loss="kl", output="sigmoid"), "pass output='softmax'"),
+        (dict(sizes=[2, 1], loss="cross_entropy"), "at least 2 output neurons"),
+        (dict(sizes=[2, 2], loss="logistic"), "one sigmoid output neuron"),
+        (dict(sizes=[2, 1], loss="logistic", output="tanh"), "pass output='sigmoid'"),
+        (dict(sizes=[2, 1], bias="yes"), "bias must be True or False"),
+        (dict(sizes=[200, 200, 1]), f"limit {MAX_PARAMETERS}"),
+    ],
+)
+def test_bad_spec_raises_spec_error_naming_the_fix(kwargs, fragment):
+    sizes = kwargs.pop("sizes")
+    with pytest.raises(SpecError, match=None) as raised:
+        MLP(sizes, **kwargs)
+    assert fragment in str(raised.value)
+    assert isinstance(raised.value, ValueError) and isinstance(raised.value, SymbackpropError)
+
+
+def test_sizes_accept_list_or_comma_string():
+    assert parse_sizes("4, 4,2") == (4, 4, 2)
+    assert parse_sizes((3, 1)) == (3, 1)
+
+
+def test_defaults_follow_the_loss():
+    assert MLP([3, 3], loss="kl").softmax
+    assert MLP([2, 1], loss="logistic").activation(1).name == "sigmoid"
+    net = MLP([2, 2, 3], activation="tanh", output="softmax", loss="cross_entropy")
+    assert [net.activation(layer).name for layer in (1, 2)] == ["tanh", "identity"]
+
+
+def test_one_activation_per_layer():
+    net = MLP([2, 3, 3, 1], activation=["relu", "tanh", "identity"])
+    assert [net.activation(layer).name for layer in (1, 2, 3)] == ["relu", "tanh", "identity"]
+
+
+def test_describe_is_one_readable_line():
+    assert MLP([3, 3, 2], activation="sigmoid", bias=True).spec.describe() == "[3, 3, 2], sigmoid, biases, loss squared"
