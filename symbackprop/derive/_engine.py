@@ -118,6 +118,44 @@ class NetworkEngine:
         loss = self.e_atoms.xreplace(dict(zip(self.a_atoms[net.depth], current)))
         return loss, applied, points
 
+    def composed_above(
+        self, layer: int, replace: Mapping[se.Basic, se.Basic] | None = None
+    ) -> tuple[se.Basic, dict[se.Basic, se.Basic], dict[se.Basic, se.Basic]]:
+        """e composed over the layers above ℓ as a function of the activations a^ℓ (some ``replace``-d)."""
+        net = self.net
+        applied: dict[se.Basic, se.Basic] = {}
+        points: dict[se.Basic, se.Basic] = {}
+        current: list[se.Basic] = [(replace or {}).get(a, a) for a in self.a_atoms[layer]]
+        for m in range(layer + 1, net.depth + 1):
+            function = se.Function(f"phi{m}")
+            following = []
+            for k in range(net.sizes[m]):
+                u = se.add(*[self.symbol[w] * a for w, a in zip(net.W(m).row(k), current)])
+                if net.has_bias:
+                    u = u + self.symbol[net.b(m)[k]]
+                node = function(u)
+                applied[node] = self.a_atoms[m][k]
+                points[u] = self.d_atoms[m][k]
+                following.append(node)
+            current = following
+        return self.e_atoms.xreplace(dict(zip(self.a_atoms[net.depth], current))), applied, points
+
+    def direct_wrt_activation(self, layer: int, i: int) -> se.Basic:
+        """∂e/∂a^ℓ_i by differentiating e composed over the layers above ℓ (the lecture's δ^ℓ_i)."""
+        loss, applied, points = self.composed_above(layer)
+        return _atomise(se.diff(loss, self.a_atoms[layer][i]), applied, points)
+
+    def direct_wrt_pre_activation(self, layer: int, i: int) -> se.Basic:
+        """∂e/∂z^ℓ_i by differentiating e composed from φ_ℓ(z^ℓ_i) upwards, z^ℓ_i a free variable."""
+        variable = se.Symbol(f"zeta^{{{layer}}}_{{{i + 1}}}")
+        node = se.Function(f"phi{layer}")(variable)
+        loss, applied, points = self.composed_above(layer, {self.a_atoms[layer][i]: node})
+        return _atomise(
+            se.diff(loss, variable),
+            {**applied, node: self.a_atoms[layer][i]},
+            {**points, variable: self.d_atoms[layer][i]},
+        )
+
     def direct(self, parameters: Iterable[sp.Symbol] | None = None) -> dict[sp.Symbol, se.Basic]:
         """∂e/∂θ by differentiating the composed loss (SymEngine), rewritten into the layer atoms."""
         chosen = self.net.parameters if parameters is None else tuple(parameters)

@@ -1,0 +1,103 @@
+"""Step-size schedules (L5): does Σ_k γ_k diverge and Σ_k γ_k² converge (Robbins–Monro)?
+
+Both series are decided by SymPy's convergence tests on the exact expression; when SymPy cannot
+decide, the verdict says "undecided" rather than guessing.
+
+>>> verdict = robbins_monro(1 / (K + 1))
+>>> verdict.sum_diverges, verdict.squares_converge, verdict.satisfied
+(True, True, True)
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import sympy as sp
+
+from .errors import NotSupportedError
+
+__all__ = ["K", "ScheduleVerdict", "robbins_monro"]
+
+K = sp.Symbol("k", integer=True, nonnegative=True)
+"""The iteration counter k = 0, 1, 2, … of the lecture's SGD."""
+
+
+@dataclass(frozen=True)
+class ScheduleVerdict:
+    """What was decided about γ_k; each field is True, False or None (undecided)."""
+
+    schedule: sp.Expr
+    positive: bool | None
+    sum_diverges: bool | None
+    squares_converge: bool | None
+    positivity_method: str
+
+    @property
+    def satisfied(self) -> bool | None:
+        """Robbins–Monro: γ_k > 0, Σγ_k = ∞ and Σγ_k² < ∞ (None when any part is undecided)."""
+        parts = (self.positive, self.sum_diverges, self.squares_converge)
+        if any(part is False for part in parts):
+            return False
+        if all(part is True for part in parts):
+            return True
+        return None
+
+    def report(self) -> str:
+        def say(value: bool | None, yes: str, no: str) -> str:
+            return yes if value is True else (no if value is False else "undecided by SymPy")
+
+        k = "k"
+        verdict = {True: "satisfies", False: "does NOT satisfy", None: "cannot be decided for"}[self.satisfied]
+        return "\n".join(
+            [
+                f"γ_{k} = {sp.sstr(self.schedule)}",
+                f"  γ_k > 0 for all k ≥ 0:  {say(self.positive, 'yes', 'no')} ({self.positivity_method})",
+                f"  Σ γ_k   (k = 0…∞):      {say(self.sum_diverges, 'diverges (= ∞)', 'converges (< ∞)')}",
+                f"  Σ γ_k²  (k = 0…∞):      {say(self.squares_converge, 'converges (< ∞)', 'diverges (= ∞)')}",
+                f"  The schedule {verdict} the Robbins–Monro conditions of L5 (exact, by SymPy's convergence tests).",
+            ]
+        )
+
+
+def robbins_monro(schedule: sp.Expr, k: sp.Symbol = K) -> ScheduleVerdict:
+    """Decide the L5 conditions for γ_k given as a SymPy expression in ``k`` (k = 0, 1, 2, …)."""
+    schedule = sp.sympify(schedule)
+    extra = schedule.free_symbols - {k}
+    if extra:
+        names = ", ".join(sorted(map(str, extra)))
+        raise NotSupportedError(f"a schedule may only use k; it also uses {names}")
+    schedule = schedule.xreplace({s: k for s in schedule.free_symbols})
+    first = schedule.subs(k, 0)
+    if first.has(sp.zoo, sp.nan, sp.oo, -sp.oo) or not first.is_finite:
+        raise NotSupportedError("γ_0 is undefined: the lecture's k starts at 0 (write e.g. 1/(k+1), not 1/k)")
+    positive, method = _positivity(schedule, k)
+    return ScheduleVerdict(
+        schedule=schedule,
+        positive=positive,
+        sum_diverges=_negate(_convergent(schedule, k)),
+        squares_converge=_convergent(schedule**2, k),
+        positivity_method=method,
+    )
+
+
+def _convergent(term: sp.Expr, k: sp.Symbol) -> bool | None:
+    try:
+        result = sp.Sum(term, (k, 0, sp.oo)).is_convergent()
+    except (NotImplementedError, ValueError, TypeError, RecursionError):
+        return None
+    return bool(result) if result in (sp.true, sp.false, True, False) else None
+
+
+def _negate(value: bool | None) -> bool | None:
+    return None if value is None else not value
+
+
+def _positivity(schedule: sp.Expr, k: sp.Symbol) -> tuple[bool | None, str]:
+    assumed = schedule.is_positive
+    if assumed is not None:
+        return assumed, "SymPy's assumptions for integer k ≥ 0"
+    values = [schedule.subs(k, n) for n in range(0, 50)]
+    if any(value.is_positive is False for value in values):
+        first = next(n for n, value in enumerate(values) if value.is_positive is False)
+        return False, f"γ_{first} = {sp.sstr(values[first])} is not positive"
+    return None, "not decided by SymPy's assumptions; γ_0…γ_49 are positive"
