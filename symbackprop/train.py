@@ -412,13 +412,11 @@ def train(
     except _Stalled:
         status = "stalled"
         message = f"at step {record.last_step + 1} no α > 0 lowers E along d^k: E is at its float64 minimum along −∇E"
-    except _Diverged as stop:
+    except (_Diverged, FloatingPointError) as stop:
         status = "diverged"
+        step, reason = (stop.step, stop.reason) if isinstance(stop, _Diverged) else (record.last_step + 1, f"floating-point error ({stop})")
         hint = "a smaller step size α" if method == "gd" else "a smaller γ_k (e.g. --gamma 0.1)"
-        message = f"diverged at step {stop.step}: {stop.reason}; history kept up to step {record.last_step}; try {hint}"
-    except FloatingPointError as error:
-        status = "diverged"
-        message = f"diverged after step {record.last_step}: floating-point error ({error}); history kept"
+        message = f"diverged at step {step}: {reason}; history kept up to step {record.last_step}; try {hint}"
     finally:
         record.finish()
     seconds = time.perf_counter() - started

@@ -542,7 +542,7 @@ class CompiledModel:
     def _expected(self) -> str:
         return ", ".join(f"{key}: {shape}" for key, shape in self.parameter_shapes.items())
 
-    def check_params(self, params: Mapping[str, object]) -> list[np.ndarray]:
+    def check_params(self, params: Mapping[str, object], *, finite: bool = True) -> list[np.ndarray]:
         """The parameter arrays in order, as float64; ShapeError/DataError naming the expected shapes."""
         if type(params) is not dict and not isinstance(params, Mapping):
             raise ShapeError(f"params must be a dict {{{self._expected()}}}, got {type(params).__name__}")
@@ -557,30 +557,37 @@ class CompiledModel:
             if array.shape != shape:
                 raise ShapeError(f"params[{key!r}] must have shape {shape}, got {array.shape} (expected {{{self._expected()}}})")
             arrays.append(array)
-        if not np.isfinite(np.concatenate([array.ravel() for array in arrays])).all():  # one call for all arrays
+        if finite and not np.isfinite(np.concatenate(arrays, axis=None)).all():  # one call for all arrays
             key = next(key for key, array in zip(self.parameter_shapes, arrays) if not np.isfinite(array).all())
             raise DataError(f"params[{key!r}] contains NaN or infinity")
         return arrays
 
-    def check_inputs(self, X: object) -> np.ndarray:
+    def check_inputs(self, X: object, *, finite: bool = True) -> np.ndarray:
         X = _float_array(X, "X")
         if X.ndim != 2 or X.shape[1] != self.sizes[0] or X.shape[0] == 0:
             raise ShapeError(f"X must have shape (n, {self.sizes[0]}) with n ≥ 1 (one row per sample), got {X.shape}")
-        if not np.isfinite(X).all():
+        if finite and not np.isfinite(X).all():
             row = int(np.argwhere(~np.isfinite(X))[0, 0])
             raise DataError(f"X row {row} contains NaN or infinity")
         return X
 
-    def check_data(self, X: object, Y: object) -> tuple[np.ndarray, np.ndarray]:
+    def check_data(self, X: object, Y: object, *, finite: bool = True) -> tuple[np.ndarray, np.ndarray]:
         """X (n, N_0) and Y (n, N_L) as float64, checked: shapes, finiteness, one-hot/±1 targets where the loss needs them."""
-        X = self.check_inputs(X)
+        X = self.check_inputs(X, finite=finite)
         Y = _float_array(Y, "Y")
         width = self.sizes[-1]
         if Y.ndim != 2 or Y.shape != (X.shape[0], width):
             hint = " (use Y.reshape(-1, 1) for one output)" if Y.ndim == 1 and width == 1 else ""
             raise ShapeError(f"Y must have shape ({X.shape[0]}, {width}) to match X {X.shape}, got {Y.shape}{hint}")
-        if not np.isfinite(Y).all():
-            raise DataError(f"Y row {int(np.argwhere(~np.isfinite(Y))[0, 0])} contains NaN or infinity")
+        if finite:
+            if not np.isfinite(Y).all():
+                raise DataError(f"Y row {int(np.argwhere(~np.isfinite(Y))[0, 0])} contains NaN or infinity")
+            self._check_targets(Y)
+        return X, Y
+
+    def _check_targets(self, Y: np.ndarray) -> None:
+        """One-hot (or probability) rows for softmax, ±1 for the logistic loss; Y must be finite already."""
+        width = self.sizes[-1]
         if self.softmax:
             bad = np.flatnonzero((Y < 0).any(axis=1) | (np.abs(Y.sum(axis=1) - 1.0) > 1e-9 * width))
             if bad.size:
@@ -591,7 +598,6 @@ class CompiledModel:
             bad = np.flatnonzero(np.abs(Y[:, 0]) != 1.0)
             if bad.size:
                 raise DataError(f"Y row {int(bad[0])}: the logistic loss needs labels y ∈ {{+1, −1}} (L17), got {Y[bad[0], 0]:g}")
-        return X, Y
 
 
 def _float_array(value: object, label: str) -> np.ndarray:
