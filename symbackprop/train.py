@@ -22,7 +22,6 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Callable, Mapping, Sequence
 
 import numpy as np
-from scipy.optimize import minimize_scalar
 from tqdm import tqdm
 
 from . import algorithms
@@ -187,6 +186,8 @@ def exact_line_search(
     ``scipy.optimize.minimize_scalar(method="bounded")`` (Brent) on [0, α_max].  The best α seen is returned;
     if no α lowers E (at the limit of float64), the search reports a stall.
     """
+    from scipy.optimize import minimize_scalar  # imported on first use: it costs a third of a second
+
     phi = _safe(lambda alpha: E(w + alpha * d))
     E0 = float(E(w))
     tried: list[tuple[float, float]] = []
@@ -365,6 +366,7 @@ def train(
         settings = {"α": alpha, **settings}
         step_size: Callable[[int], float] = lambda k: alpha  # noqa: E731
     elif method == "gd-exact":
+        import scipy.optimize  # noqa: F401 - loaded here, so that its import is not timed as training
         last_alpha = [1.0]
 
         def line_search(E: Callable, w: np.ndarray, d: np.ndarray) -> float:

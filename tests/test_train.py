@@ -177,8 +177,8 @@ def test_bad_options_raise_spec_errors(options, message):
 
 
 def test_init_params_are_seeded_and_scaled():
-    model = compile(MLP([50, 40, 3], activation="tanh", bias=True))
+    model = compile(MLP([25, 12, 3], activation="tanh", bias=True))
     first, again = init_params(model, 1), init_params(model, 1)
     assert all(np.array_equal(first[k], again[k]) for k in first)
-    assert np.std(first["W1"]) == pytest.approx(1 / np.sqrt(50), rel=0.1) and not first["b1"].any()
+    assert np.std(first["W1"]) == pytest.approx(1 / np.sqrt(25), rel=0.2) and not first["b1"].any()
     assert set(METHODS) == {"gd", "gd-exact", "sgd", "minibatch"}

@@ -36,7 +36,6 @@ from dataclasses import dataclass
 from typing import Mapping, Sequence
 
 import numpy as np
-import scipy.special
 import sympy as sp
 from sympy.printing.numpy import NumPyPrinter
 
