@@ -23,11 +23,11 @@ _STYLE = {
 
 
 def _log_scale_helps(values: Sequence[np.ndarray]) -> bool:
-    """Log scale when every value is positive and they span more than a factor of 10."""
+    """Log scale when every value is positive and they span more than a factor of 3."""
     joined = np.concatenate([v for v in values if v.size]) if values else np.zeros(0)
     if joined.size == 0 or not np.all(joined > 0):
         return False
-    return float(joined.max() / joined.min()) > 10.0
+    return float(joined.max() / joined.min()) > 3.0
 
 
 def plot_losses(results: Sequence[TrainingResult], path: str | Path, *, title: str = "", dpi: int = 120) -> Path:

@@ -39,8 +39,8 @@ import numpy as np
 import sympy as sp
 from sympy.printing.numpy import NumPyPrinter
 
-from ..activations import relu, sigmoid
-from ..derive.backprop import BackpropSteps, backprop_steps, output_delta
+from ..activations import sigmoid
+from ..derive.backprop import BackpropSteps, backprop_steps
 from ..errors import DataError, NotSupportedError, ShapeError
 from ..losses import log_sum_exp
 from ..network import MLP
