@@ -6,6 +6,8 @@ from .derive import Gradients as Gradients
 from .derive import backprop as backprop
 from .derive import backprop_steps as backprop_steps
 from .derive import direct as direct
+from .emit.numpy import CompiledModel as CompiledModel
+from .emit.numpy import compile as compile
 from .errors import AnswerSyntaxError as AnswerSyntaxError
 from .errors import DataError as DataError
 from .errors import NotSupportedError as NotSupportedError
@@ -15,6 +17,8 @@ from .errors import SymbackpropError as SymbackpropError
 from .losses import LOSSES as LOSSES
 from .network import MLP as MLP
 from .spec import NetworkSpec as NetworkSpec
+from .train import TrainingResult as TrainingResult
+from .train import train as train
 
 __version__ = "0.1.0"
 
@@ -22,6 +26,7 @@ __all__ = [
     "ACTIVATIONS",
     "AnswerSyntaxError",
     "BackpropSteps",
+    "CompiledModel",
     "DataError",
     "Gradients",
     "LOSSES",
@@ -31,7 +36,10 @@ __all__ = [
     "ShapeError",
     "SpecError",
     "SymbackpropError",
+    "TrainingResult",
     "backprop",
     "backprop_steps",
+    "compile",
     "direct",
+    "train",
 ]

@@ -60,6 +60,58 @@ def _register_prove(parser: argparse.ArgumentParser) -> None:
 COMMANDS["prove"] = ("derive ∂e/∂w both ways and prove them equal, exactly", _register_prove, _prove)
 
 
+def _register_train(parser: argparse.ArgumentParser) -> None:
+    from .data import EXAMPLES
+    from .train import METHODS
+
+    parser.add_argument("--example", choices=EXAMPLES, default="lecture", help="lecture (L1, our own 4 samples), binary (L17), iris (L18)")
+    parser.add_argument("--data", metavar="FILE.csv", help="train on your CSV instead: features, then the target in the last column")
+    parser.add_argument("--task", default="auto", choices=("auto", "regression", "binary01", "binary", "multiclass"), help="how to read the CSV's targets")
+    add_network_options(parser, sizes=None)
+    parser.set_defaults(activation=None, loss=None, bias=None)
+    parser.add_argument("--no-bias", dest="bias", action="store_false", help="no biases (default: the example's choice)")
+    parser.add_argument("--method", default="all", choices=(*METHODS, "all"), help="optimiser (default: all four)")
+    parser.add_argument("--epochs", type=int, help="passes over the data: GD steps, or S steps of SGD")
+    parser.add_argument("--alpha", type=float, help="GD's fixed step α")
+    parser.add_argument("--gamma", type=float, help="SGD step sizes γ_k = GAMMA/(k+1) (the lecture's: 1)")
+    parser.add_argument("--batch-size", type=int, help="mini-batch size B")
+    parser.add_argument("--tol", type=float, default=1e-6, help="GD stops when ‖∇E‖₂ ≤ tol (default 1e-6)")
+    parser.add_argument("--seed", type=int, default=0, help="seed of the initial weights and the sampling")
+    parser.add_argument("--plot", metavar="FILE.png", help="write the loss curves to a PNG")
+    parser.add_argument("--quiet", action="store_true", help="no progress bar")
+
+
+def _train(args: argparse.Namespace) -> int:
+    from .data import load_csv
+    from .examples import compare_methods
+
+    data = load_csv(args.data, task=args.task) if args.data else None
+    activation = args.activation.split(",") if args.activation and "," in args.activation else args.activation
+    comparison = compare_methods(
+        args.example,
+        data=data,
+        methods=args.method,
+        sizes=args.sizes,
+        activation=activation,
+        output=args.output,
+        bias=args.bias,
+        loss=args.loss,
+        epochs=args.epochs,
+        alpha=args.alpha,
+        gamma=args.gamma,
+        batch_size=args.batch_size,
+        tol=args.tol,
+        seed=args.seed,
+        plot=args.plot,
+        quiet=args.quiet,
+    )
+    print(comparison.table())
+    return 1 if any(result.diverged for result in comparison.results) else 0
+
+
+COMMANDS["train"] = ("train the network with GD, exact line search, SGD, mini-batch SGD", _register_train, _train)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="symbackprop",

@@ -54,3 +54,50 @@ def test_console_script_rejects_bad_input_without_traceback():
     result = run_cli("prove", "--sizes", "")
     assert result.returncode == 2
     assert "error:" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_train_all_methods_on_the_lecture_example_prints_a_table_and_writes_a_plot(tmp_path):
+    plot = tmp_path / "loss.png"
+    result = run_cli("train", "--example", "lecture", "--method", "all", "--plot", str(plot), "--quiet")
+    assert result.returncode == 0, result.stderr
+    out = result.stdout
+    assert "lost in the transcript" in out  # the shipped default says it is ours
+    for method in ("gd ", "gd-exact", "sgd", "minibatch"):
+        assert method in out
+    assert "accuracy" in out and "75.0%" in out and "converged" in out
+    assert plot.read_bytes()[:4] == b"\x89PNG"
+
+
+def test_train_iris_with_chosen_options(capsys):
+    assert main(["train", "--example", "iris", "--method", "minibatch", "--epochs", "5", "--batch-size", "10", "--seed", "2", "--quiet"]) == 0
+    out = capsys.readouterr().out
+    assert "[4, 8, 3], tanh (output: softmax), biases, loss cross_entropy" in out and "minibatch" in out and "B=10" in out
+
+
+def test_train_on_a_users_csv(tmp_path, capsys):
+    path = tmp_path / "points.csv"
+    path.write_text("x1,x2,label\n0,0,-1\n0,1,-1\n1,0,+1\n1,1,+1\n", encoding="utf-8")
+    assert main(["train", "--data", str(path), "--method", "gd", "--sizes", "2,3,1", "--quiet"]) == 0
+    assert "points: 4 samples, 2 features, binary" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["train", "--sizes", "3,1"], "sizes must start with 2 and end with 1"),
+        (["train", "--activation", "phi"], "choose a concrete activation"),
+        (["train", "--epochs", "0"], "epochs must be a positive whole number"),
+        (["train", "--example", "iris", "--output", "sigmoid", "--loss", "squared"], "multi-class"),
+        (["train", "--plot", "/nonexistent/dir/loss.png", "--method", "gd"], "does not exist"),
+        (["train", "--data", "/nonexistent.csv"], "no such data file"),
+    ],
+)
+def test_train_bad_input_gives_a_clear_error(args, message, capsys):
+    assert main(args) == 2
+    err = capsys.readouterr().err
+    assert message in err and "Traceback" not in err
+
+
+def test_train_reports_divergence_with_exit_status_1(capsys):
+    assert main(["train", "--example", "lecture", "--activation", "identity", "--method", "gd", "--alpha", "100", "--epochs", "5000", "--quiet"]) == 1
+    assert "diverged" in capsys.readouterr().out

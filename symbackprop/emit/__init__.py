@@ -1,0 +1,1 @@
+"""Code and documents generated from the proven symbolic expressions."""

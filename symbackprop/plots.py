@@ -1,0 +1,77 @@
+"""Loss curves of the trainers on one figure, written as a PNG (matplotlib's Agg canvas, no GUI, no pyplot state)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Sequence
+
+import numpy as np
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
+
+from .errors import DataError
+from .train import TrainingResult
+
+__all__ = ["plot_losses"]
+
+_STYLE = {
+    "gd": dict(color="#1f77b4", linestyle="-"),
+    "gd-exact": dict(color="#d62728", linestyle="--"),
+    "sgd": dict(color="#2ca02c", linestyle="-"),
+    "minibatch": dict(color="#9467bd", linestyle="-."),
+}
+
+
+def _log_scale_helps(values: Sequence[np.ndarray]) -> bool:
+    """Log scale when every value is positive and they span more than a factor of 3."""
+    joined = np.concatenate([v for v in values if v.size]) if values else np.zeros(0)
+    if joined.size == 0 or not np.all(joined > 0):
+        return False
+    return float(joined.max() / joined.min()) > 3.0
+
+
+def plot_losses(results: Sequence[TrainingResult], path: str | Path, *, title: str = "", dpi: int = 120) -> Path:
+    """E = Σ_i e^i and ‖∇E‖₂ against epochs (passes over the S samples) for every run; returns the PNG's path.
+
+    One GD step is one epoch; an SGD step is 1/S of one; so the curves of all methods share the x-axis.
+    """
+    if not results:
+        raise DataError("nothing to plot: no training results")
+    path = Path(path)
+    if path.suffix.lower() != ".png":
+        raise DataError(f"the plot is written as PNG: give a file name ending in .png, got {path.name!r}")
+    if not path.parent.exists():
+        raise DataError(f"cannot write {path}: the folder {path.parent} does not exist")
+    figure = Figure(figsize=(11, 4.6), layout="constrained")
+    FigureCanvasAgg(figure)
+    loss_axes, grad_axes = figure.subplots(1, 2)
+    for result in results:
+        epochs = np.asarray(result.history.epochs, dtype=float)
+        style = _STYLE.get(result.method, {})
+        ended = {"converged": "", "max_steps": "", "stalled": ", stalled", "diverged": ", DIVERGED"}.get(result.status, "")
+        label = f"{result.method}: E = {result.E_final:.4g}{ended}"
+        marker = "o" if len(epochs) < 30 else None
+        loss_axes.plot(epochs, result.history.E, label=label, marker=marker, markersize=3, linewidth=1.6, **style)
+        grad_axes.plot(epochs, result.history.grad_norm, label=result.method, marker=marker, markersize=3, linewidth=1.6, **style)
+    losses = [np.asarray(r.history.E, dtype=float) for r in results]
+    norms = [np.asarray(r.history.grad_norm, dtype=float) for r in results]
+    if _log_scale_helps(losses):
+        loss_axes.set_yscale("log")
+    if _log_scale_helps(norms):
+        grad_axes.set_yscale("log")
+    loss_axes.set_title("total error E(w) = Σᵢ eⁱ(w)")
+    loss_axes.set_ylabel("E")
+    grad_axes.set_title("gradient norm ‖∇E(w)‖₂")
+    grad_axes.set_ylabel("‖∇E‖₂")
+    for axes in (loss_axes, grad_axes):
+        axes.set_xlabel("epochs (passes over the samples)")
+        axes.grid(True, which="major", alpha=0.35)
+    loss_axes.legend(fontsize=9)
+    grad_axes.legend(fontsize=9)
+    if title:
+        figure.suptitle(title, fontsize=11)
+    try:
+        figure.savefig(path, dpi=dpi, format="png")
+    except OSError as error:
+        raise DataError(f"cannot write {path}: {error}") from None
+    return path

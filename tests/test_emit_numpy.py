@@ -1,0 +1,315 @@
+"""compile(net): generated NumPy code against independent references, the proven formulas, and |z| = 1000."""
+
+from __future__ import annotations
+
+import ast
+import itertools
+
+import numpy as np
+import pytest
+import sympy as sp
+from scipy.special import expit
+
+from symbackprop import MLP, DataError, NotSupportedError, ShapeError, backprop, compile, direct
+from symbackprop.activations import relu, sigmoid
+from symbackprop.emit.numpy import StableNumPyPrinter, _elementwise, _same, stability_lemmas
+
+from . import autograd_reference, reference
+
+ACTIVATIONS = ("sigmoid", "tanh", "relu", "identity")
+
+
+def _every_combination():
+    """Every activation × loss × bias, as networks [3, 4, 3, N_L]."""
+    for activation, bias in itertools.product(ACTIVATIONS, (False, True)):
+        yield [3, 4, 3, 2], dict(activation=activation, bias=bias, loss="squared")
+        yield [3, 4, 3, 3], dict(activation=activation, bias=bias, output="softmax", loss="cross_entropy")
+        yield [3, 4, 3, 3], dict(activation=activation, bias=bias, output="softmax", loss="kl")
+        yield [3, 4, 3, 1], dict(activation=activation, bias=bias, loss="logistic")
+    yield [2, 3, 3, 2], dict(activation=["relu", "sigmoid", "tanh"], bias=True, loss="squared")
+
+
+COMBINATIONS = list(_every_combination())
+
+
+def _problem(net: MLP, model, rng: np.random.Generator, n: int = 7):
+    params = {key: rng.normal(size=shape) for key, shape in model.parameter_shapes.items()}
+    X = rng.normal(size=(n, net.sizes[0]))
+    if net.softmax:
+        Y = np.eye(net.sizes[-1])[rng.integers(net.sizes[-1], size=n)]
+    elif net.loss.name == "logistic":
+        Y = rng.choice([-1.0, 1.0], size=(n, 1))
+    else:
+        Y = rng.normal(size=(n, net.sizes[-1]))
+    return params, X, Y
+
+
+def _names(net: MLP) -> list[str]:
+    return [net.activation(layer).name for layer in range(1, net.depth + 1)]
+
+
+@pytest.mark.parametrize("sizes, settings", COMBINATIONS, ids=lambda v: str(v))
+def test_gradients_equal_autograd_on_every_activation_loss_and_bias(sizes, settings):
+    net = MLP(sizes, **settings)
+    model = compile(net)
+    rng = np.random.default_rng(len(str(settings)) + sum(sizes))
+    params, X, Y = _problem(net, model, rng)
+    E, grads = model(params, X, Y)
+    expected_E = autograd_reference.total_error(params, X, Y, _names(net), net.loss.name, net.softmax)
+    expected = autograd_reference.gradients(params, X, Y, _names(net), net.loss.name, net.softmax)
+    assert E == pytest.approx(float(expected_E), rel=1e-12, abs=1e-12)
+    assert grads.keys() == params.keys()
+    for key in params:
+        assert grads[key].shape == params[key].shape
+        np.testing.assert_allclose(grads[key], expected[key], rtol=1e-10, atol=1e-12)
+
+
+@pytest.mark.parametrize("sizes, settings", COMBINATIONS[::3], ids=lambda v: str(v))
+def test_gradients_equal_central_finite_differences(sizes, settings):
+    net = MLP(sizes, **settings)
+    model = compile(net)
+    params, X, Y = _problem(net, model, np.random.default_rng(7))
+
+    def total(p):
+        return sum(reference.loss(p, X[i], Y[i], _names(net), net.loss.name, net.softmax) for i in range(len(X)))
+
+    _, grads = model(params, X, Y)
+    for key, array in params.items():
+        for index in np.ndindex(array.shape):
+            assert grads[key][index] == pytest.approx(reference.finite_difference(total, params, key, index), rel=1e-6, abs=1e-7)
+
+
+def _lambdify_entrywise(net: MLP, gradients):
+    """The proven entry-wise ∂e/∂θ (in a^ℓ, z^ℓ, q symbols) composed into x, y, w, b and lambdified."""
+    symbols = [*net.parameters, *net.x, *net.y]
+    expressions = [net.compose(gradients[p]) for p in net.parameters]
+    modules = [{"sigmoid": expit, "relu": lambda z: np.maximum(z, 0.0), "Heaviside": lambda z, h0=0.0: np.heaviside(z, 0.0)}, "numpy"]
+    return sp.lambdify(symbols, expressions, modules=modules, cse=True)
+
+
+ENTRYWISE = [
+    ([2, 3, 2], dict(activation="sigmoid", bias=True)),
+    ([2, 3, 2], dict(activation="tanh", bias=False)),
+    ([2, 3, 2], dict(activation="relu", bias=True)),
+    ([2, 2, 3], dict(activation="identity", bias=True, output="softmax", loss="cross_entropy")),
+    ([2, 2, 3], dict(activation="sigmoid", bias=False, output="softmax", loss="kl")),
+    ([2, 3, 1], dict(activation="tanh", bias=True, loss="logistic")),
+]
+
+
+@pytest.mark.parametrize("sizes, settings", ENTRYWISE, ids=lambda v: str(v))
+def test_layer_code_equals_the_lambdified_entrywise_backprop_and_direct_formulas(sizes, settings):
+    net = MLP(sizes, **settings)
+    model = compile(net)
+    params, X, Y = _problem(net, model, np.random.default_rng(3), n=5)
+    _, grads = model(params, X, Y)
+    ours = np.concatenate([grads[key].ravel() for key in model.parameter_shapes])  # W row-major, b: net.parameters' order
+    order = []
+    for layer in range(1, net.depth + 1):
+        order += [f"W{layer}"] + ([f"b{layer}"] if net.has_bias else [])
+    assert order == list(model.parameter_shapes)
+    values = np.concatenate([params[key].ravel() for key in order])
+    for gradients in (backprop(net), direct(net)):
+        function = _lambdify_entrywise(net, gradients)
+        summed = sum(np.array(function(*values, *X[i], *Y[i]), dtype=float) for i in range(len(X)))
+        np.testing.assert_allclose(ours, summed, rtol=1e-11, atol=1e-12, err_msg=gradients.method)
+
+
+def test_compile_checks_every_layer_statement_against_the_proven_recursion():
+    model = compile(MLP([3, 3, 3, 2], activation="sigmoid", bias=True))
+    text = "\n".join(model.verified)
+    for fragment in ("δ^2 = V^3 δ^3", "δ^1 = V^2 δ^2", "∇_W^1 e = Diag(φ^1') δ^1 (a^0)^T", "∇_b^3 e", "Diag(φ^2') = diag(A2*(1 - A2))"):
+        assert fragment in text
+    assert "G3 @ W3" in model.source and "numpy.matmul(G1.T, X, out=gW1)" in model.source
+
+
+def test_the_template_checkers_reject_wrong_formulas():
+    a1, a2, y1, y2 = sp.symbols("a1 a2 y1 y2")
+    A, Y = sp.symbols("A Y")
+    assert _elementwise([2 * a1 - y1, 2 * a2 - y2], {A: [a1, a2], Y: [y1, y2]}, "ok") == 2 * A - Y
+    with pytest.raises(NotSupportedError, match="does not follow the pattern"):
+        _elementwise([2 * a1 - y1, 3 * a2 - y2], {A: [a1, a2], Y: [y1, y2]}, "δ")
+    with pytest.raises(NotSupportedError, match="mixes neurons"):
+        _elementwise([a1 * a2, a2 * a1], {A: [a1, a2]}, "δ")
+    assert _same(a1 * (1 - a1), a1 - a1**2) and not _same(a1 * (1 - a1), a1 + a1**2)
+
+
+def test_stable_forms_are_exact_identities():
+    lemmas = stability_lemmas()
+    assert len(lemmas) == 7 and all(lemmas.values()), lemmas
+
+
+def test_logistic_output_error_is_the_exact_cancellation_of_delta_times_sigma_prime():
+    net = MLP([2, 1], loss="logistic")
+    model = compile(net)
+    a, y = net.a(1)[0], net.y[0]
+    delta = backprop(net).steps.output_delta[0]
+    assert sp.cancel(delta * a * (1 - a) - (a - (1 + y) / 2)) == 0  # proved, not sampled
+    assert "G1 = A1 - 1/2*Y - 1/2" in model.source and "/A1" not in model.source.replace(" ", "")
+
+
+@pytest.mark.parametrize("sizes, settings", COMBINATIONS, ids=lambda v: str(v))
+def test_no_overflow_nan_or_warning_for_pre_activations_up_to_1000(sizes, settings):
+    net = MLP(sizes, **settings)
+    model = compile(net)
+    rng = np.random.default_rng(11)
+    params, X, Y = _problem(net, model, rng, n=6)
+    X = np.sign(X)
+    with np.errstate(over="raise", invalid="raise", divide="raise"):
+        for layer in range(1, net.depth + 1):  # scale each layer so that max |z^ℓ| = 1000 exactly
+            z = model.forward(params, X)[f"z{layer}"]
+            factor = 1000.0 / np.abs(z).max()
+            params[f"W{layer}"] = params[f"W{layer}"] * factor
+            if net.has_bias:
+                params[f"b{layer}"] = params[f"b{layer}"] * factor
+        values = model.forward(params, X)
+        assert max(np.abs(values[f"z{layer}"]).max() for layer in range(1, net.depth + 1)) == pytest.approx(1000.0)
+        E, grads = model(params, X, Y)
+        outputs = model.output(params, X)
+    assert np.isfinite(E) and all(np.isfinite(g).all() for g in grads.values()) and np.isfinite(outputs).all()
+
+
+def test_saturated_outputs_give_the_exact_limits():
+    with np.errstate(over="raise", invalid="raise", divide="raise"):
+        logistic = compile(MLP([1, 1], loss="logistic", bias=False))
+        E, grads = logistic({"W1": np.array([[1000.0]])}, np.array([[-1.0]]), np.array([[1.0]]))
+        assert E == 1000.0 and grads["W1"][0, 0] == 1.0  # e = log(1 + e^{1000}), ∂e/∂z = σ(z) − 1 = −1, x = −1
+        softmax = compile(MLP([3, 3], activation="identity", output="softmax", loss="cross_entropy"))
+        E, grads = softmax({"W1": np.diag([1000.0, -1000.0, 0.0])}, np.array([[1.0, 1.0, 1.0]]), np.array([[0.0, 1.0, 0.0]]))
+        assert E == 2000.0  # −log q_2 = 1000 − (−1000)
+        np.testing.assert_array_equal(grads["W1"], [[1, 1, 1], [-1, -1, -1], [0, 0, 0]])  # (q − y) x^T
+
+
+def test_generic_phi_cannot_be_compiled():
+    with pytest.raises(NotSupportedError, match="choose a concrete activation"):
+        compile(MLP([2, 2, 1]))
+
+
+def test_constant_derivatives_broadcast_to_the_batch():
+    net = MLP([2, 2], activation="identity", bias=True)  # φ' = 1 and ∂z/∂b = 1
+    model = compile(net)
+    params = {"W1": np.zeros((2, 2)), "b1": np.zeros(2)}
+    X, Y = np.ones((5, 2)), np.ones((5, 2))
+    E, grads = model(params, X, Y)
+    assert E == 10.0 and grads["b1"].shape == (2,)
+    np.testing.assert_array_equal(grads["b1"], [-10.0, -10.0])  # Σ_i 2(a − y), five samples
+
+
+def test_relu_derivative_at_zero_is_zero_as_in_pytorch():
+    model = compile(MLP([1, 1, 1], activation=["relu", "identity"], bias=False))
+    _, grads = model({"W1": np.array([[1.0]]), "W2": np.array([[1.0]])}, np.array([[0.0]]), np.array([[1.0]]))
+    assert grads["W1"][0, 0] == 0.0 and "numpy.heaviside(Z1, 0.0)" in model.source
+
+
+def test_predict_thresholds_for_logistic_and_takes_argmax_for_softmax():
+    binary = compile(MLP([1, 1], loss="logistic", bias=True))
+    params = {"W1": np.array([[2.0]]), "b1": np.array([-1.0])}
+    np.testing.assert_array_equal(binary.predict(params, np.array([[0.0], [0.5], [2.0]])), [-1, 1, 1])
+    multi = compile(MLP([2, 3], activation="identity", output="softmax", loss="cross_entropy"))
+    W = np.array([[1.0, 0.0], [0.0, 1.0], [-1.0, -1.0]])
+    np.testing.assert_array_equal(multi.predict({"W1": W}, np.array([[3.0, 1.0], [0.0, 2.0], [-2.0, -2.0]])), [0, 1, 2])
+    assert multi.accuracy({"W1": W}, np.array([[3.0, 1.0]]), np.array([[0.0, 1.0, 0.0]])) == 0.0
+    regression = compile(MLP([2, 1], activation="identity"))
+    assert regression.predict({"W1": np.ones((1, 2))}, np.ones((4, 2))).shape == (4, 1)
+    with pytest.raises(NotSupportedError):
+        regression.accuracy({"W1": np.ones((1, 2))}, np.ones((4, 2)), np.ones((4, 1)))
+
+
+@pytest.mark.parametrize(
+    "params, X, Y, error, message",
+    [
+        ({"W1": np.ones((3, 2))}, np.ones((4, 2)), np.ones((4, 1)), ShapeError, "missing b1, W2, b2"),
+        ({"W1": np.ones((3, 2)), "b1": np.ones(3), "W2": np.ones((1, 3)), "b2": np.ones(1), "W3": 1}, np.ones((4, 2)), np.ones((4, 1)), ShapeError, "unexpected W3"),
+        ({"W1": np.ones((2, 3)), "b1": np.ones(3), "W2": np.ones((1, 3)), "b2": np.ones(1)}, np.ones((4, 2)), np.ones((4, 1)), ShapeError, "must have shape (3, 2), got (2, 3)"),
+        ({"W1": np.ones((3, 2)), "b1": np.ones(3), "W2": np.ones((1, 3)), "b2": np.ones(1)}, np.ones((4, 3)), np.ones((4, 1)), ShapeError, "X must have shape (n, 2)"),
+        ({"W1": np.ones((3, 2)), "b1": np.ones(3), "W2": np.ones((1, 3)), "b2": np.ones(1)}, np.ones((4, 2)), np.ones(4), ShapeError, "Y.reshape(-1, 1)"),
+        ({"W1": np.ones((3, 2)), "b1": np.ones(3), "W2": np.ones((1, 3)), "b2": np.array(["a"])}, np.ones((4, 2)), np.ones((4, 1)), DataError, "real numbers"),
+        ({"W1": np.ones((3, 2)), "b1": np.array([1, np.nan, 1]), "W2": np.ones((1, 3)), "b2": np.ones(1)}, np.ones((4, 2)), np.ones((4, 1)), DataError, "params['b1'] contains NaN"),
+        ({"W1": np.ones((3, 2)), "b1": np.ones(3), "W2": np.ones((1, 3)), "b2": np.ones(1)}, np.array([[1, 1], [1, np.inf]]), np.ones((2, 1)), DataError, "X row 1"),
+        ([1, 2], np.ones((4, 2)), np.ones((4, 1)), ShapeError, "W1: (3, 2), b1: (3,), W2: (1, 3), b2: (1,)"),
+    ],
+)
+def test_wrong_inputs_raise_value_errors_that_name_the_expected_shapes(params, X, Y, error, message):
+    model = compile(MLP([2, 3, 1], activation="tanh", bias=True))
+    with pytest.raises(error) as caught:
+        model(params, X, Y)
+    assert message in str(caught.value) and isinstance(caught.value, ValueError)
+
+
+def test_targets_must_suit_the_loss():
+    logistic = compile(MLP([2, 1], loss="logistic"))
+    with pytest.raises(DataError, match=r"y ∈ \{\+1, −1\}"):
+        logistic({"W1": np.ones((1, 2))}, np.ones((2, 2)), np.array([[1.0], [0.0]]))
+    softmax = compile(MLP([2, 2], output="softmax", loss="cross_entropy", activation="identity"))
+    with pytest.raises(DataError, match="one-hot"):
+        softmax({"W1": np.ones((2, 2))}, np.ones((1, 2)), np.array([[1.0, 1.0]]))
+
+
+def test_generated_source_is_plain_numpy_and_runs_on_its_own():
+    model = compile(MLP([2, 3, 2], activation="sigmoid", bias=True, output="softmax", loss="kl"))
+    tree = ast.parse(model.source)
+    imported = {alias.name for node in ast.walk(tree) if isinstance(node, ast.Import) for alias in node.names}
+    imported |= {node.module for node in ast.walk(tree) if isinstance(node, ast.ImportFrom)}
+    assert imported == {"numpy", "scipy.special"}
+    namespace: dict = {}
+    exec(model.source, namespace)  # noqa: S102 - our own generated code
+    params, X, Y = _problem(MLP([2, 3, 2], activation="sigmoid", bias=True, output="softmax", loss="kl"), model, np.random.default_rng(0))
+    assert namespace["loss"](*params.values(), X, Y) == pytest.approx(model.loss(params, X, Y))
+
+
+def test_printer_handles_elementwise_functions_of_matrix_expressions():
+    Z, D = sp.MatrixSymbol("Z", 3, 2), sp.MatrixSymbol("D", 3, 2)
+    t = sp.Symbol("t")
+    expression = sp.HadamardProduct(Z.applyfunc(sp.Lambda(t, sigmoid(t) * (1 - sigmoid(t)))), D)
+    stock = sp.printing.numpy.NumPyPrinter().doprint(expression)
+    with pytest.raises(SyntaxError):
+        compile_python(stock)
+    ours = StableNumPyPrinter().doprint(expression)
+    value = eval(compile_python(ours), {"numpy": np, "expit": expit, "Z": np.zeros((3, 2)), "D": np.ones((3, 2))})  # noqa: S307
+    np.testing.assert_allclose(value, np.full((3, 2), 0.25))
+    assert StableNumPyPrinter().doprint(relu(sp.Symbol("Z1"))) == "numpy.maximum(Z1, 0.0)"
+
+
+def compile_python(text: str):
+    import builtins
+
+    return builtins.compile(text, "<printed>", "eval")
+
+
+def test_flat_and_dict_interfaces_agree():
+    model = compile(MLP([3, 4, 2], activation="tanh", bias=True))
+    params, X, Y = _problem(MLP([3, 4, 2], activation="tanh", bias=True), model, np.random.default_rng(5))
+    E, grads = model(params, X, Y)
+    w = model.pack(params)
+    E_flat, g = model.value_and_grad_flat(w, X, Y)
+    assert E_flat == E and model.loss_flat(w, X, Y) == E
+    assert all(np.array_equal(model.unpack(g)[key], grads[key]) for key in grads)
+    with pytest.raises(ShapeError, match=r"shape \(26,\)"):
+        model.unpack(np.zeros(5))
+
+
+def test_pytorch_float64_autograd_agrees():
+    torch = pytest.importorskip("torch")
+    for sizes, settings in COMBINATIONS[::2]:
+        net = MLP(sizes, **settings)
+        model = compile(net)
+        params, X, Y = _problem(net, model, np.random.default_rng(sum(sizes)))
+        tensors = {k: torch.tensor(v, dtype=torch.float64, requires_grad=True) for k, v in params.items()}
+        A, Z = torch.tensor(X), None
+        for layer, name in enumerate(_names(net), start=1):
+            Z = A @ tensors[f"W{layer}"].T + (tensors[f"b{layer}"] if net.has_bias else 0.0)
+            A = {"sigmoid": torch.sigmoid, "tanh": torch.tanh, "relu": torch.relu, "identity": lambda v: v}[name](Z)
+        target = torch.tensor(Y)
+        if net.softmax:
+            E = torch.nn.functional.cross_entropy(A, target, reduction="sum")
+            if net.loss.name == "kl":
+                E = E + torch.special.xlogy(target, target).sum()
+        elif net.loss.name == "logistic":
+            E = torch.nn.functional.softplus(-target * Z).sum()
+        else:
+            E = ((target - A) ** 2).sum()
+        E.backward()
+        ours_E, ours = model(params, X, Y)
+        assert ours_E == pytest.approx(E.item(), rel=1e-12)
+        for key in params:
+            np.testing.assert_allclose(ours[key], tensors[key].grad.numpy(), rtol=1e-10, atol=1e-12)
