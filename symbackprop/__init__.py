@@ -18,7 +18,8 @@ from .losses import LOSSES as LOSSES
 from .network import MLP as MLP
 from .spec import NetworkSpec as NetworkSpec
 from .train import TrainingResult as TrainingResult
-from .train import train as train
+from .train import fit as fit
+from . import train as train
 
 __version__ = "0.1.0"
 
@@ -41,5 +42,6 @@ __all__ = [
     "backprop_steps",
     "compile",
     "direct",
+    "fit",
     "train",
 ]

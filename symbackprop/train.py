@@ -9,7 +9,7 @@ exact line search (SciPy's bounded Brent method), seeded sampling (a NumPy ``Gen
 >>> from symbackprop.data import lecture_example
 >>> data = lecture_example()
 >>> model = compile(MLP([2, 1], activation="sigmoid"))
->>> result = train(model, data.X, data.Y, method="gd-exact", quiet=True)
+>>> result = fit(model, data.X, data.Y, method="gd-exact", quiet=True)
 >>> result.status, round(result.E_final, 3)
 ('converged', 0.446)
 """
@@ -317,7 +317,7 @@ def _check_positive(name: str, value: object, *, integer: bool = False) -> None:
         raise SpecError(f"{name} must be a positive {'whole ' if integer else ''}number, got {value!r}")
 
 
-def train(
+def fit(
     model: "CompiledModel",
     X: object,
     Y: object,
@@ -467,4 +467,4 @@ def train_methods(
         raise SpecError(f"unknown method {unknown[0]!r}; choose from: {', '.join(METHODS)}")
     if not methods:
         raise DataError("choose at least one method")
-    return [train(model, X, Y, method=method, params=start, seed=seed, **options) for method in methods]  # type: ignore[arg-type]
+    return [fit(model, X, Y, method=method, params=start, seed=seed, **options) for method in methods]  # type: ignore[arg-type]

@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 
 from symbackprop import MLP, SpecError, algorithms, compile
 from symbackprop.data import lecture_example
-from symbackprop.train import METHODS, exact_line_search, init_params, train, train_methods
+from symbackprop.train import METHODS, exact_line_search, fit, init_params, train_methods
 
 LECTURE = compile(MLP([2, 1], activation="sigmoid"))
 
@@ -60,7 +60,7 @@ def _random_problem(seed: int, activation: str, loss: str):
 @given(seed=st.integers(0, 10_000), activation=st.sampled_from(["sigmoid", "tanh", "relu", "identity"]), loss=st.sampled_from(["squared", "logistic", "cross_entropy"]))
 def test_exact_line_search_never_increases_E(seed, activation, loss):
     model, X, Y = _random_problem(seed, activation, loss)
-    result = train(model, X, Y, method="gd-exact", epochs=25, seed=seed, quiet=True)
+    result = fit(model, X, Y, method="gd-exact", epochs=25, seed=seed, quiet=True)
     E = np.array(result.history.E)
     assert result.status in ("converged", "max_steps", "stalled")
     assert np.all(np.diff(E) < 0.0), E  # strictly, exactly: every accepted α satisfies E(w + α d) < E(w)
@@ -101,20 +101,20 @@ def test_trainers_run_the_loops_of_the_algorithms_module(monkeypatch):
 def test_runs_are_reproducible_from_the_seed():
     data = lecture_example()
     for method in ("sgd", "minibatch"):
-        first = train(LECTURE, data.X, data.Y, method=method, seed=3, epochs=5, batch_size=3, eval_every=1, quiet=True)
-        again = train(LECTURE, data.X, data.Y, method=method, seed=3, epochs=5, batch_size=3, eval_every=1, quiet=True)
-        other = train(LECTURE, data.X, data.Y, method=method, seed=4, epochs=5, batch_size=3, eval_every=1, quiet=True)
+        first = fit(LECTURE, data.X, data.Y, method=method, seed=3, epochs=5, batch_size=3, eval_every=1, quiet=True)
+        again = fit(LECTURE, data.X, data.Y, method=method, seed=3, epochs=5, batch_size=3, eval_every=1, quiet=True)
+        other = fit(LECTURE, data.X, data.Y, method=method, seed=4, epochs=5, batch_size=3, eval_every=1, quiet=True)
         assert first.history.E == again.history.E and np.array_equal(first.params["W1"], again.params["W1"])
         assert first.history.E != other.history.E
 
 
 def test_history_records_steps_sizes_and_final_parameters():
     data = lecture_example()
-    result = train(LECTURE, data.X, data.Y, method="sgd", epochs=3, gamma=lambda k: 0.1, quiet=True)
+    result = fit(LECTURE, data.X, data.Y, method="sgd", epochs=3, gamma=lambda k: 0.1, quiet=True)
     assert result.steps == 12 and result.epochs == 3.0
     assert result.history.step_sizes == [0.1] * 12
     assert result.history.steps == [0, 4, 8, 12] and len(result.history.E) == 4
-    harmonic = train(LECTURE, data.X, data.Y, method="sgd", epochs=1, quiet=True)
+    harmonic = fit(LECTURE, data.X, data.Y, method="sgd", epochs=1, quiet=True)
     assert harmonic.history.step_sizes == [1.0, 0.5, pytest.approx(1 / 3), 0.25]  # the lecture's γ_k = 1/(k+1)
     assert result.params["W1"].shape == (1, 2)
     assert "E 0.9175" in repr(result) and "steps" in result.summary()
@@ -132,7 +132,7 @@ def test_minibatches_cover_every_sample_once_per_epoch():
         return original(w, Xb, Yb)
 
     model.value_and_grad_flat = spy  # type: ignore[method-assign]
-    train(model, X, Y, method="minibatch", epochs=2, batch_size=3, gamma=1e-3, eval_every=1000, quiet=True)
+    fit(model, X, Y, method="minibatch", epochs=2, batch_size=3, gamma=1e-3, eval_every=1000, quiet=True)
     batches = [b for b in seen if len(b) < 7]  # skip the full-batch evaluations
     assert [len(b) for b in batches] == [3, 3, 1, 3, 3, 1]
     assert sorted(sum(batches[:3], ())) == list(range(7)) and sorted(sum(batches[3:], ())) == list(range(7))
@@ -144,7 +144,7 @@ def test_divergence_stops_the_run_and_keeps_the_history(strict):
     X = np.array([[1.0, 2.0], [3.0, -1.0], [2.0, 2.0]])
     Y = np.array([[1.0], [0.0], [2.0]])
     with np.errstate(all="raise" if strict else "ignore"):
-        result = train(model, X, Y, method="gd", alpha=10.0, epochs=5000, quiet=True)
+        result = fit(model, X, Y, method="gd", alpha=10.0, epochs=5000, quiet=True)
     assert result.status == "diverged" and result.diverged
     assert "diverged at step" in result.message and "smaller step size" in result.message
     assert 1 < len(result.history.E) < 5000
@@ -154,7 +154,7 @@ def test_divergence_stops_the_run_and_keeps_the_history(strict):
 
 def test_gradient_descent_converges_when_the_gradient_vanishes():
     model = compile(MLP([1, 1], activation="identity"))
-    result = train(model, np.array([[1.0], [2.0]]), np.array([[2.0], [4.0]]), method="gd", alpha=0.05, epochs=1000, tol=1e-9, quiet=True)
+    result = fit(model, np.array([[1.0], [2.0]]), np.array([[2.0], [4.0]]), method="gd", alpha=0.05, epochs=1000, tol=1e-9, quiet=True)
     assert result.status == "converged" and result.params["W1"][0, 0] == pytest.approx(2.0)
     assert result.steps < 1000
 
@@ -175,7 +175,7 @@ def test_gradient_descent_converges_when_the_gradient_vanishes():
 def test_bad_options_raise_spec_errors(options, message):
     data = lecture_example()
     with pytest.raises(SpecError, match=message):
-        train(LECTURE, data.X, data.Y, quiet=True, **options)
+        fit(LECTURE, data.X, data.Y, quiet=True, **options)
 
 
 def test_init_params_are_seeded_and_scaled():
@@ -188,7 +188,7 @@ def test_init_params_are_seeded_and_scaled():
 
 def test_progress_bar_only_on_runs_longer_than_a_moment(capsys):
     data = lecture_example()
-    train(LECTURE, data.X, data.Y, method="gd", epochs=20, quiet=False)
+    fit(LECTURE, data.X, data.Y, method="gd", epochs=20, quiet=False)
     assert capsys.readouterr().err == ""  # short: tqdm's delay keeps it silent
     model = compile(MLP([2, 1], activation="sigmoid"))
     original = model.value_and_grad_flat
@@ -200,7 +200,7 @@ def test_progress_bar_only_on_runs_longer_than_a_moment(capsys):
     model.value_and_grad_flat = slow  # type: ignore[method-assign]
     X = np.random.default_rng(0).normal(size=(400, 2))
     Y = (X[:, :1] > 0).astype(float)
-    train(model, X, Y, method="sgd", epochs=1, quiet=False)  # 400 steps: at least 0.8 s
+    fit(model, X, Y, method="sgd", epochs=1, quiet=False)  # 400 steps: at least 0.8 s
     assert "sgd" in capsys.readouterr().err
-    train(model, X, Y, method="sgd", epochs=1, quiet=True)
+    fit(model, X, Y, method="sgd", epochs=1, quiet=True)
     assert capsys.readouterr().err == ""
