@@ -1,0 +1,141 @@
+"""L14: per-layer gradient norms of deep networks, and the lecture's bound checked on every layer.
+
+‖∇_{W^ℓ} e‖₂ ≤ ‖Diag(φ^ℓ')‖₂ · ‖V^{ℓ+1} ⋯ V^L δ^L‖₂ · ‖a^{ℓ−1}‖₂
+
+The left side is the spectral norm of the sample-wise gradient that the compiled model returns; the
+right side is assembled from the lecture's pieces: φ'(z^ℓ) from the layer's derivative formula, δ^L from
+the symbolic output delta, δ^ℓ = V^{ℓ+1} δ^{ℓ+1} = (W^{ℓ+1})^T Diag(φ^{ℓ+1}') δ^{ℓ+1} and a^{ℓ−1} from the
+forward pass.  Products of many factors below 1 make early layers' gradients vanish (σ' ≤ 1/4);
+products above 1 make them explode.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Sequence
+
+import numpy as np
+import sympy as sp
+
+from .derive import output_delta
+from .emit.numpy import compile as compile_model
+from .network import MLP
+
+__all__ = ["LayerNorms", "gradient_norms", "vanishing_gradients_study", "plot_gradient_norms"]
+
+
+@dataclass(frozen=True)
+class LayerNorms:
+    """Norms for one network, one row per sample and one column per layer ℓ = 1…L."""
+
+    label: str
+    sizes: tuple[int, ...]
+    gradient: np.ndarray
+    bound: np.ndarray
+    delta: np.ndarray
+
+    @property
+    def bound_holds(self) -> bool:
+        """The bound holds for every sample and every layer (up to rounding)."""
+        return bool(np.all(self.gradient <= self.bound * (1 + 1e-10) + 1e-300))
+
+    @property
+    def median(self) -> np.ndarray:
+        return np.median(self.gradient, axis=0)
+
+    @property
+    def first_to_last(self) -> float:
+        """Median ‖∇_{W^1} e‖₂ / ‖∇_{W^L} e‖₂."""
+        return float(self.median[0] / self.median[-1])
+
+    @property
+    def backward_growth(self) -> float:
+        """Median ‖δ^1‖₂ / ‖δ^L‖₂ with δ^1 = V^2 ⋯ V^L δ^L: ≪ 1 vanishing, ≫ 1 exploding."""
+        medians = np.median(self.delta, axis=0)
+        return float(medians[0] / medians[-1])
+
+
+def gradient_norms(
+    activation: str, *, depth: int = 10, width: int = 8, samples: int = 32, scale: float = 1.0, seed: int = 0, label: str | None = None
+) -> LayerNorms:
+    """Sample-wise norms for a [width]*depth + [1] network with ``activation`` hidden layers and a linear output.
+
+    Weights are drawn from N(0, scale² / N_{ℓ−1}), biases are 0, inputs and targets are standard normal.
+    """
+    sizes = [width] * depth + [1]
+    net = MLP(sizes, activation=activation, output="identity", bias=True)
+    model = compile_model(net)
+    rng = np.random.default_rng(seed)
+    params: dict[str, np.ndarray] = {}
+    for layer in range(1, net.depth + 1):
+        params[f"W{layer}"] = rng.normal(0.0, scale / np.sqrt(sizes[layer - 1]), size=(sizes[layer], sizes[layer - 1]))
+        params[f"b{layer}"] = np.zeros(sizes[layer])
+    X = rng.normal(size=(samples, sizes[0]))
+    Y = rng.normal(size=(samples, 1))
+    derivative = [None] + [_derivative(net, layer) for layer in range(1, net.depth + 1)]
+    delta_last = sp.lambdify([list(net.a(net.depth)), list(net.y)], list(output_delta(net)), "numpy")
+    gradient = np.zeros((samples, net.depth))
+    bound = np.zeros((samples, net.depth))
+    deltas = np.zeros((samples, net.depth))
+    for n in range(samples):
+        x, y = X[n : n + 1], Y[n : n + 1]
+        _, grads = model(params, x, y)
+        values = model.forward(params, x)
+        a = [x[0]] + [values[f"a{layer}"][0] for layer in range(1, net.depth + 1)]
+        z = [None] + [values[f"z{layer}"][0] for layer in range(1, net.depth + 1)]
+        delta = np.asarray(delta_last(a[-1], y[0]), dtype=float).reshape(-1)
+        for layer in range(net.depth, 0, -1):
+            phi_prime = derivative[layer](z[layer], a[layer])
+            gradient[n, layer - 1] = np.linalg.norm(grads[f"W{layer}"], 2)
+            deltas[n, layer - 1] = np.linalg.norm(delta)
+            bound[n, layer - 1] = np.max(np.abs(phi_prime)) * np.linalg.norm(delta) * np.linalg.norm(a[layer - 1])
+            delta = params[f"W{layer}"].T @ (phi_prime * delta)  # δ^{ℓ−1} = (W^ℓ)^T Diag(φ^ℓ') δ^ℓ
+    return LayerNorms(label or f"{activation}, scale {scale:g}", tuple(sizes), gradient, bound, deltas)
+
+
+def _derivative(net: MLP, layer: int):  # noqa: ANN202 - a NumPy function of (z, a)
+    """φ^ℓ'(z) from the layer's derivative formula, evaluated elementwise (ReLU'(0) = 0)."""
+    z, a = sp.symbols("z a")
+    formula = net.activation(layer).derivative(z, a)
+    function = sp.lambdify([z, a], formula, modules=[{"Heaviside": lambda v, *_: np.heaviside(v, 0.0)}, "numpy"])
+    return lambda z_values, a_values: np.broadcast_to(np.asarray(function(z_values, a_values), dtype=float), np.shape(z_values))
+
+
+def vanishing_gradients_study(*, depth: int = 10, width: int = 8, samples: int = 32, seed: int = 0) -> list[LayerNorms]:
+    """Sigmoid and tanh (vanishing), ReLU at He scale (stable) and at a large scale (exploding)."""
+    return [
+        gradient_norms("sigmoid", depth=depth, width=width, samples=samples, seed=seed, label="sigmoid (σ' ≤ 1/4)"),
+        gradient_norms("tanh", depth=depth, width=width, samples=samples, seed=seed, label="tanh"),
+        gradient_norms("relu", depth=depth, width=width, samples=samples, seed=seed, scale=np.sqrt(2.0), label="ReLU, He scale √2"),
+        gradient_norms("relu", depth=depth, width=width, samples=samples, seed=seed, scale=2.5, label="ReLU, scale 2.5 (exploding)"),
+    ]
+
+
+def plot_gradient_norms(studies: Sequence[LayerNorms], path: str | Path, *, dpi: int = 120) -> Path:
+    """Two panels against the layer ℓ (log scale): median ‖∇_{W^ℓ} e‖₂ and median ‖V^{ℓ+1}⋯V^L δ^L‖₂."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    path = Path(path)
+    figure = Figure(figsize=(12, 4.8))
+    FigureCanvasAgg(figure)
+    left, right = figure.add_subplot(1, 2, 1), figure.add_subplot(1, 2, 2)
+    for study in studies:
+        layers = np.arange(1, study.gradient.shape[1] + 1)
+        left.plot(layers, study.median, marker="o", label=study.label)
+        right.plot(layers, np.median(study.delta, axis=0), marker="o", label=f"{study.label}: " + r"$\Vert\delta^1\Vert / \Vert\delta^L\Vert$" + f" = {study.backward_growth:.2g}")
+    left.set_title(r"gradient norm $\Vert\nabla_{W^{\ell}} e\Vert_2$ (median over samples)")
+    right.set_title(r"backpropagated factor $\Vert V^{\ell+1} \cdots V^{L} \delta^{L}\Vert_2 = \Vert\delta^{\ell}\Vert_2$")
+    for axes in (left, right):
+        axes.set_yscale("log")
+        axes.set_xlabel(r"layer $\ell$ (1 = next to the input)")
+        axes.grid(True, which="both", alpha=0.3)
+        axes.legend(fontsize=8)
+    if studies:
+        hidden = len(studies[0].sizes) - 2
+        figure.suptitle(f"L14: vanishing and exploding gradients — {hidden} hidden layers of width {studies[0].sizes[1]}, linear output")
+    figure.tight_layout()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    figure.savefig(path, dpi=dpi)
+    return path
