@@ -42,10 +42,12 @@ b11 = sp.Symbol("b^{1}_{1}")
         (sigmoid(z11), r"\sigma\left(z^{1}_{1}\right)"),
         (relu(z11), r"\operatorname{ReLU}\left(z^{1}_{1}\right)"),
         (sp.Heaviside(z11), r"H\left(z^{1}_{1}\right)"),
-        (a11**2, r"{a^{1}_{1}}^{2}"),
+        (a11**2, r"\left(a^{1}_{1}\right)^{2}"),  # not {a^{1}_{1}}^{2}, which reads as a^{12}
         (sp.Rational(1, 2) * x1, r"\frac{x_{1}}{2}"),
         (2 * 3**x1, r"2 \cdot 3^{x_{1}}"),
         (sp.oo, r"\infty"),
+        (sp.Symbol("p_{1}") * sp.log(sp.Symbol("p_{1}") / q1), r"p_{1} \log{\left(\frac{p_{1}}{q_{1}} \right)}"),
+        (-y1 * sp.log(q1), r"- y_{1} \log{\left(q_{1} \right)}"),
         (sp.pi**2 / 6, r"\frac{\pi^{2}}{6}"),
         (sp.ImmutableMatrix([[w211 * phi_prime(z21)], [w212 * phi_prime(z21)]]),
          r"\left[\begin{matrix}w^{2}_{11} \varphi'\left(z^{2}_{1}\right)\\w^{2}_{12} \varphi'\left(z^{2}_{1}\right)\end{matrix}\right]"),

@@ -68,7 +68,6 @@ class LecturePrinter(LatexPrinter):
     _default_settings: dict[str, Any] = {
         **LatexPrinter._default_settings,
         "activation_names": None,
-        "parenthesize_super": False,  # (a^{1}_{1})^{2} is written {a^{1}_{1}}^{2}
     }
 
     def __init__(self, settings: dict[str, Any] | None = None) -> None:
@@ -210,6 +209,8 @@ def _factor_key(factor: sp.Expr, printer: "LecturePrinter | None" = None) -> tup
         argument = base.args[0]
         layer = symbol_role(argument).layer if isinstance(argument, sp.Symbol) else 0
         return (1, layer, _DERIVATIVE, tie)
+    if isinstance(base, (sp.log, sp.exp)):
+        return (3, 0, 0, tie)  # p_j log q_j, y log a: the coefficient first
     symbols = [s for s in base.free_symbols if isinstance(s, sp.Symbol)]
     roles = [symbol_role(s) for s in symbols]
     if any(role.kind in ("y", "q", "p") for role in roles):
