@@ -134,3 +134,15 @@ def test_a_latex_error_is_reported_with_the_log_line(tmp_path):
     path = write_document(tmp_path / "broken.tex", [lambda: r"\section{Broken} \undefinedcommand"])
     with pytest.raises(LatexError, match="Undefined control sequence"):
         compile_pdf(path)
+
+
+def test_missing_tex_skips_on_a_laptop_and_fails_in_ci(monkeypatch):
+    from . import latex_tools
+
+    monkeypatch.setattr(latex_tools.shutil, "which", lambda name: None)
+    monkeypatch.delenv(latex_tools.REQUIRE_ENV, raising=False)
+    with pytest.raises(pytest.skip.Exception, match="set SYMBACKPROP_REQUIRE_PDFLATEX=1"):
+        require_tools("pdflatex")
+    monkeypatch.setenv(latex_tools.REQUIRE_ENV, "1")
+    with pytest.raises(pytest.fail.Exception, match="requires it"):
+        require_tools("pdflatex")
