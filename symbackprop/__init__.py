@@ -8,12 +8,18 @@ from .derive import backprop_steps as backprop_steps
 from .derive import direct as direct
 from .emit.numpy import CompiledModel as CompiledModel
 from .emit.numpy import compile as compile
+from .emit import Section as Section
+from .emit import build_document as build_document
+from .emit import register_section as register_section
+from .emit import write_document as write_document
 from .errors import AnswerSyntaxError as AnswerSyntaxError
 from .errors import DataError as DataError
+from .errors import LatexError as LatexError
 from .errors import NotSupportedError as NotSupportedError
 from .errors import ShapeError as ShapeError
 from .errors import SpecError as SpecError
 from .errors import SymbackpropError as SymbackpropError
+from .errors import ToolNotFoundError as ToolNotFoundError
 from .losses import LOSSES as LOSSES
 from .network import MLP as MLP
 from .spec import NetworkSpec as NetworkSpec
@@ -31,17 +37,23 @@ __all__ = [
     "DataError",
     "Gradients",
     "LOSSES",
+    "LatexError",
     "MLP",
     "NetworkSpec",
     "NotSupportedError",
+    "Section",
     "ShapeError",
     "SpecError",
     "SymbackpropError",
+    "ToolNotFoundError",
     "TrainingResult",
     "backprop",
     "backprop_steps",
+    "build_document",
     "compile",
     "direct",
     "fit",
+    "register_section",
     "train",
+    "write_document",
 ]

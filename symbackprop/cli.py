@@ -14,7 +14,7 @@ __all__ = ["main", "build_parser"]
 
 def add_network_options(parser: argparse.ArgumentParser, *, sizes: str | None = "2,2,1", loss: str = "squared") -> None:
     """--sizes, --activation, --output, --bias, --loss: the MLP options shared by every command."""
-    parser.add_argument("--sizes", default=sizes, help=f"layer widths N_0,…,N_L (default {sizes})")
+    parser.add_argument("--sizes", default=sizes, help=f"layer widths N_0,…,N_L (default {sizes})" if sizes else "layer widths N_0,…,N_L")
     parser.add_argument(
         "--activation",
         default="phi",
@@ -58,6 +58,21 @@ def _register_prove(parser: argparse.ArgumentParser) -> None:
 
 
 COMMANDS["prove"] = ("derive ∂e/∂w both ways and prove them equal, exactly", _register_prove, _prove)
+
+
+def _register_derive(parser: argparse.ArgumentParser) -> None:
+    from .emit.cli import register
+
+    register(parser)
+
+
+def _derive(args: argparse.Namespace) -> int:
+    from .emit.cli import run
+
+    return run(args)
+
+
+COMMANDS["derive"] = ("write a LaTeX document deriving backpropagation (the whole lecture, or one network)", _register_derive, _derive)
 
 
 def _register_train(parser: argparse.ArgumentParser) -> None:

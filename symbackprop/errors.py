@@ -15,6 +15,8 @@ __all__ = [
     "ExpressionSyntaxError",
     "AnswerSyntaxError",
     "DataError",
+    "ToolNotFoundError",
+    "LatexError",
 ]
 
 
@@ -52,3 +54,11 @@ class AnswerSyntaxError(ExpressionSyntaxError):
 
 class DataError(SymbackpropError, ValueError):
     """A data file or data array is malformed (bad CSV row, wrong column count, non-numeric value)."""
+
+
+class ToolNotFoundError(SymbackpropError):
+    """An external program symbackprop needs for this request (e.g. pdflatex) is not installed."""
+
+
+class LatexError(SymbackpropError):
+    """pdflatex rejected a generated document; the message quotes the first error of its log."""

@@ -149,6 +149,12 @@ class Proof:
             lines.append("Time       " + ", ".join(f"{name} {seconds:.3f} s" for name, seconds in self.timings.items()))
         return "\n".join(lines)
 
+    def _repr_latex_(self) -> str:
+        """Rendered math in Jupyter: verdict, method, lemmas and the numeric spot check."""
+        from .emit.notebook import proof_latex  # display only: emit depends on prove, not back
+
+        return proof_latex(self)
+
     def __str__(self) -> str:
         return self.report()
 

@@ -41,6 +41,12 @@ class BackpropSteps:
     weight_gradients: dict[int, Matrix]
     bias_gradients: dict[int, Matrix]
 
+    def _repr_latex_(self) -> str:
+        """Rendered math in Jupyter: δ^L, Diag(φ^ℓ'), V^ℓ, δ^ℓ and the gradient matrices."""
+        from ..emit.notebook import steps_latex  # display only: emit depends on derive, not back
+
+        return steps_latex(self)
+
     def delta_expanded(self, layer: int) -> Matrix:
         """δ^ℓ = V^{ℓ+1} V^{ℓ+2} ⋯ V^L δ^L with every δ symbol substituted (L10)."""
         value = self.delta[layer]

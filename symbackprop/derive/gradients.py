@@ -80,5 +80,11 @@ class Gradients(Mapping[sp.Symbol, sp.Expr]):
         """∇_{b^ℓ} e as a column (L12)."""
         return sp.ImmutableMatrix([self[b] for b in self.network.b(layer)])
 
+    def _repr_latex_(self) -> str:
+        """Rendered math in Jupyter: ∂e/∂θ for each parameter, in the lecture's notation."""
+        from ..emit.notebook import gradients_latex  # display only: emit depends on derive, not back
+
+        return gradients_latex(self)
+
     def __repr__(self) -> str:
         return f"Gradients(method={self.method!r}, network={self.network!r}, {len(self)} entries)"

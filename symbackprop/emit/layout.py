@@ -1,0 +1,377 @@
+"""Long formulas that stay on the page: width estimates, line breaking, named sub-expressions.
+
+TeX cannot break a displayed formula by itself, so every display is laid out here before it is
+written: a sum is broken between terms, a product between factors (continuation lines start with
+``+``/``-``/``\\cdot`` under an ``align*`` tab), and a factor that alone is wider than a line is
+*named* — ``T_{1}`` — and defined underneath (one name per distinct sub-expression, so repeated
+sub-expressions are written once).  Matrices wider than the line lose their middle columns to
+``\\cdots``.  Widths are estimated from the LaTeX itself (:func:`visual_width`, in em of the body font);
+the tests compile the documents and check the log and the rendered pages for anything overfull.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from dataclasses import dataclass, field
+from typing import Iterable, Sequence
+
+import sympy as sp
+
+from .latex import LecturePrinter, _factor_key
+
+__all__ = [
+    "TEXT_WIDTH_EM",
+    "visual_width",
+    "Namer",
+    "Layout",
+    "align",
+]
+
+# The document's \textwidth in em of its 11pt body font (A4, 2 cm margins: 170 mm = 483.7 pt; 1 em = 10.95 pt).
+TEXT_WIDTH_EM = 44.0
+_SAFETY = 0.9  # the estimate is rough: keep a tenth of the line free
+_SCALE = 1.1  # calibrated against widths measured by pdflatex (\settowidth) on typical formulas
+_BIG_OPERATORS = {r"\sum", r"\prod"}  # display style: limits stack under the operator
+
+_TOKEN = re.compile(r"\\[A-Za-z]+\*?|\\.|[{}^_&]|\s+|.", re.S)
+
+_CHAR_WIDTH = {
+    "+": 1.2, "-": 1.2, "=": 1.35, "<": 1.35, ">": 1.35, "(": 0.39, ")": 0.39, "[": 0.28, "]": 0.28,
+    ",": 0.45, ";": 0.45, "'": 0.3, ".": 0.28, "|": 0.28, "/": 0.5, ":": 0.6, "!": 0.28, "*": 0.5,
+}
+_COMMAND_WIDTH = {
+    r"\ell": 0.42, r"\nabla": 0.83, r"\partial": 0.56, r"\infty": 1.0, r"\cdot": 0.72, r"\cdots": 1.5,
+    r"\ldots": 1.5, r"\dots": 1.5, r"\vdots": 0.5, r"\ddots": 1.2, r"\sum": 1.45, r"\prod": 1.3,
+    r"\log": 1.5, r"\exp": 1.7, r"\max": 1.8, r"\min": 1.6, r"\tanh": 2.2, r"\sup": 1.5, r"\lim": 1.4,
+    r"\quad": 1.0, r"\qquad": 2.0, r"\,": 0.17, r"\;": 0.28, r"\:": 0.22, r"\ ": 0.33, r"\!": -0.17,
+    r"\gets": 1.56, r"\to": 1.56, r"\land": 1.1, r"\in": 1.2, r"\le": 1.35, r"\leq": 1.35,
+    r"\ge": 1.35, r"\geq": 1.35, r"\neq": 1.35, r"\approx": 1.35, r"\lVert": 0.5, r"\rVert": 0.5,
+    r"\|": 0.5, r"\{": 0.5, r"\}": 0.5, r"\times": 1.2, r"\mid": 0.8, r"\colon": 0.5, r"\\": 0.0,
+    r"\left": 0.0, r"\right": 0.0, r"\mathopen": 0.0, r"\mathclose": 0.0, r"\displaystyle": 0.0,
+    r"\textstyle": 0.0, r"\bigl": 0.0, r"\bigr": 0.0, r"\Bigl": 0.0, r"\Bigr": 0.0, r"\prime": 0.3,
+    r"\mathbf": 0.0, r"\mathrm": 0.0, r"\operatorname": 0.0, r"\text": 0.0, r"\textbf": 0.0,
+    r"\underbrace": 0.0, r"\limits": 0.0, r"\nolimits": 0.0, r"\top": 0.78, r"\star": 0.5,
+}
+_TEXT_COMMANDS = {r"\mathrm", r"\mathbf", r"\operatorname", r"\text", r"\textbf", r"\textit", r"\mathit"}
+
+
+@functools.lru_cache(maxsize=8192)
+def visual_width(tex: str) -> float:
+    """Estimated width of a LaTeX math string in em (display style, body font).
+
+    >>> round(visual_width(r"w^{2}_{11} a^{1}_{1}"), 2)
+    2.35
+    """
+    tokens = [t for t in _TOKEN.findall(tex) if not t.isspace() or t == " "]
+    tokens = [t for t in tokens if t != " "]
+    width, _ = _sequence(tokens, 0, stop=None)
+    return _SCALE * width
+
+
+def _sequence(tokens: list[str], i: int, stop: str | None) -> tuple[float, int]:
+    total = 0.0
+    base_scripts: list[float] = []  # widths of the scripts attached to the last atom
+    while i < len(tokens):
+        token = tokens[i]
+        if token == stop:
+            return total + (max(base_scripts) if base_scripts else 0.0), i + 1
+        if token in ("^", "_"):
+            width, i = _argument(tokens, i + 1)
+            if i - 1 > 0 and _stacked(tokens, i):
+                width = 0.0
+            base_scripts.append(0.7 * width)
+            continue
+        total += max(base_scripts) if base_scripts else 0.0
+        base_scripts = []
+        if token == "{":
+            width, i = _sequence(tokens, i + 1, stop="}")
+            total += width
+            continue
+        if token == r"\begin":
+            width, i = _environment(tokens, i)
+            total += width
+            continue
+        if token == r"\frac" or token == r"\tfrac" or token == r"\dfrac":
+            top, i = _argument(tokens, i + 1)
+            bottom, i = _argument(tokens, i)
+            total += max(top, bottom) * (0.75 if token == r"\tfrac" else 1.0) + 0.25
+            continue
+        if token == r"\sqrt":
+            inner, i = _argument(tokens, i + 1)
+            total += inner + 0.9
+            continue
+        if token in _TEXT_COMMANDS:
+            text, i = _raw_argument(tokens, i + 1)
+            total += 0.5 * len(text) + (0.3 if token == r"\operatorname" else 0.0)
+            continue
+        if token == r"\hspace":
+            text, i = _raw_argument(tokens, i + 1)
+            match = re.match(r"([\d.]+)em", text)
+            total += float(match.group(1)) if match else 1.0
+            continue
+        if token in (r"\left", r"\right", r"\bigl", r"\bigr", r"\Bigl", r"\Bigr"):
+            delimiter = tokens[i + 1] if i + 1 < len(tokens) else "."
+            total += 0.0 if delimiter == "." else 0.45
+            i += 2
+            continue
+        if token in (r"\mathopen", r"\mathclose"):
+            _, i = _argument(tokens, i + 1)
+            continue
+        if token == "&":
+            i += 1
+            continue
+        if token.startswith("\\"):
+            total += _COMMAND_WIDTH.get(token, 0.62)
+        elif token.isalpha() or token.isdigit():
+            total += 0.52
+        else:
+            total += _CHAR_WIDTH.get(token, 0.5)
+        i += 1
+    return total + (max(base_scripts) if base_scripts else 0.0), i
+
+
+def _stacked(tokens: list[str], end: int) -> bool:
+    """Whether the script ending before ``end`` belongs to a big operator (display limits stack)."""
+    j = end - 1
+    depth = 0
+    while j >= 0:  # walk back over this script and a preceding one to the base
+        token = tokens[j]
+        if token == "}":
+            depth += 1
+        elif token == "{":
+            depth -= 1
+        elif depth == 0 and token not in ("^", "_"):
+            if token in _BIG_OPERATORS:
+                return True
+            if j > 0 and tokens[j - 1] in ("^", "_"):
+                j -= 2
+                continue
+            return False
+        j -= 1
+    return False
+
+
+def _argument(tokens: list[str], i: int) -> tuple[float, int]:
+    if i >= len(tokens):
+        return 0.0, i
+    if tokens[i] == "{":
+        return _sequence(tokens, i + 1, stop="}")
+    return _sequence([tokens[i]], 0, stop=None)[0], i + 1
+
+
+def _raw_argument(tokens: list[str], i: int) -> tuple[str, int]:
+    if i >= len(tokens) or tokens[i] != "{":
+        return (tokens[i] if i < len(tokens) else ""), i + 1
+    depth, j, text = 1, i + 1, []
+    while j < len(tokens) and depth:
+        if tokens[j] == "{":
+            depth += 1
+        elif tokens[j] == "}":
+            depth -= 1
+            if depth == 0:
+                break
+        text.append(tokens[j].lstrip("\\") if tokens[j].startswith("\\") else tokens[j])
+        j += 1
+    return "".join(text), j + 1
+
+
+def _environment(tokens: list[str], i: int) -> tuple[float, int]:
+    name, i = _raw_argument(tokens, i + 1)
+    if name == "array" and i < len(tokens) and tokens[i] == "{":
+        _, i = _raw_argument(tokens, i)
+    rows: list[list[list[str]]] = [[[]]]
+    depth = 0
+    while i < len(tokens):
+        token = tokens[i]
+        if token == r"\begin":
+            depth += 1
+        elif token == r"\end":
+            if depth == 0:
+                _, i = _raw_argument(tokens, i + 1)
+                break
+            depth -= 1
+        if depth == 0 and token == "&":
+            rows[-1].append([])
+        elif depth == 0 and token == r"\\":
+            rows.append([[]])
+        else:
+            rows[-1][-1].append(token)
+        i += 1
+    columns: list[float] = []
+    for row in rows:
+        for c, cell in enumerate(row):
+            width = _sequence(cell, 0, stop=None)[0]
+            if c >= len(columns):
+                columns.append(width)
+            else:
+                columns[c] = max(columns[c], width)
+    separation = 1.0 if "matrix" in name else 0.6
+    extra = 0.6 if name in ("bmatrix", "pmatrix") else 0.0
+    return sum(columns) + separation * max(0, len(columns) - 1) + extra, i
+
+
+@dataclass
+class Namer:
+    """Names for sub-expressions too wide for a line: ``T_{1}``, ``T_{2}``, … (one per distinct expression)."""
+
+    letter: str = "T"
+    names: dict[sp.Expr, sp.Symbol] = field(default_factory=dict)
+
+    def name(self, expr: sp.Expr) -> sp.Symbol:
+        if expr not in self.names:
+            self.names[expr] = sp.Symbol(f"{self.letter}_{{{len(self.names) + 1}}}")
+        return self.names[expr]
+
+    @property
+    def definitions(self) -> list[tuple[sp.Symbol, sp.Expr]]:
+        return [(symbol, expr) for expr, symbol in self.names.items()]
+
+
+class Layout:
+    """Turns equations into ``align*`` rows that fit the text width."""
+
+    def __init__(self, printer: LecturePrinter, *, width: float = TEXT_WIDTH_EM, letter: str = "T") -> None:
+        self.printer = printer
+        self.width = width * _SAFETY
+        self.namer = Namer(letter)
+
+    def tex(self, expr: sp.Expr) -> str:
+        return self.printer.doprint(expr)
+
+    # --- equations -------------------------------------------------------------------------------
+    def equation(self, lhs: str, rhs: sp.Expr | str, *, relation: str = "=") -> list[str]:
+        """Rows ``lhs &= …`` (+ continuation rows) for one equation; ``rhs`` may be ready LaTeX."""
+        head = f"{lhs} &{relation} "
+        budget = self.width - visual_width(lhs) - visual_width(relation) - 1.0
+        if isinstance(rhs, str):
+            return [head + rhs]
+        lines = self.lines(rhs, budget - 1.0)
+        return [head + lines[0]] + [r"&\quad " + line for line in lines[1:]]
+
+    def chain(self, lhs: str, steps: Sequence[sp.Expr | str], *, relation: str = "=") -> list[str]:
+        """``lhs = step_1 = step_2 …``, one step per row."""
+        rows: list[str] = []
+        for k, step in enumerate(steps):
+            rows.extend(self.equation(lhs if k == 0 else "", step, relation=relation))
+        return rows
+
+    def definitions(self) -> list[str]:
+        """Rows defining every name introduced so far (and those their definitions introduce)."""
+        rows: list[str] = []
+        done = 0
+        while done < len(self.namer.definitions):
+            symbol, expr = self.namer.definitions[done]
+            rows.extend(self.equation(self.tex(symbol), expr))
+            done += 1
+        return rows
+
+    # --- breaking ----------------------------------------------------------------------------------
+    def lines(self, expr: sp.Expr, budget: float) -> list[str]:
+        """``expr`` as lines no wider than ``budget`` em; continuation lines begin with their operator."""
+        tex = self.tex(expr)
+        if visual_width(tex) <= budget:
+            return [tex]
+        if isinstance(expr, sp.Add):
+            return self._add_lines(expr, budget)
+        if isinstance(expr, sp.Mul) and not any(f.is_Pow and f.exp.is_negative for f in expr.args):
+            return self._mul_lines(expr, budget)
+        if isinstance(expr, sp.Pow) and visual_width(self.tex(expr.base)) > budget:
+            return [self.tex(sp.Pow(self.namer.name(expr.base), expr.exp, evaluate=False))]
+        if isinstance(expr, sp.Function) and expr.args:
+            named = expr.func(*[self.namer.name(arg) if visual_width(self.tex(arg)) > budget / 2 else arg for arg in expr.args])
+            return [self.tex(named)]
+        return [tex]
+
+    def _add_lines(self, expr: sp.Add, budget: float) -> list[str]:
+        terms = sorted(
+            self.printer._as_ordered_terms(expr, order=None),
+            key=lambda t: (t.could_extract_minus_sign(), isinstance(t, sp.Symbol) and t.name.startswith("b^")),
+        )
+        lines: list[str] = []
+        current = ""
+        for k, term in enumerate(terms):
+            negative = term.could_extract_minus_sign()
+            operator = ("- " if negative else "") if k == 0 else ("- " if negative else "+ ")
+            body = -term if negative else term
+            pieces = self.lines(body, budget - 1.5)
+            if self.printer._needs_add_brackets(body) and len(pieces) == 1:
+                pieces = [r"\left(%s\right)" % pieces[0]]
+            first = operator + pieces[0]
+            if current and visual_width(current + " " + first) <= budget and len(pieces) == 1:
+                current += " " + first
+            else:
+                if current:
+                    lines.append(current)
+                current = first
+            for piece in pieces[1:]:
+                lines.append(current)
+                current = piece
+        lines.append(current)
+        return lines
+
+    def _mul_lines(self, expr: sp.Mul, budget: float) -> list[str]:
+        coefficient, factors = expr.as_coeff_mul()
+        sign = ""
+        if coefficient.is_negative:
+            sign, coefficient = "- ", -coefficient
+        ordered = sorted(factors, key=lambda factor: _factor_key(factor, self.printer))
+        parts: list[str] = [] if coefficient == 1 else [self.tex(coefficient)]
+        for factor in ordered:
+            tex = self.tex(factor)
+            if visual_width(tex) > budget - 1.0:
+                if isinstance(factor, sp.Pow):
+                    factor = sp.Pow(self.namer.name(factor.base), factor.exp, evaluate=False)
+                else:
+                    factor = self.namer.name(factor)
+                tex = self.tex(factor)
+            elif self.printer._needs_mul_brackets(factor, first=False, last=False) or isinstance(factor, sp.Add):
+                tex = r"\left(%s\right)" % tex
+            parts.append(tex)
+        lines: list[str] = []
+        current = sign
+        for part in parts:
+            candidate = (current + " " + part).strip() if current.strip() else current + part
+            if current.strip() and visual_width(candidate) > budget:
+                lines.append(current)
+                current = r"\cdot " + part
+            else:
+                current = candidate
+        lines.append(current)
+        return lines
+
+    # --- matrices ------------------------------------------------------------------------------------
+    def matrix(self, matrix: sp.MatrixBase, budget: float | None = None, *, max_rows: int = 8) -> str | None:
+        """A bracketed matrix, with middle columns/rows elided (\\cdots, \\vdots) when it is too big;
+        None when even the elided matrix is wider than ``budget``."""
+        budget = self.width if budget is None else budget
+        rows, cols = matrix.shape
+        cells = [[self.tex(matrix[i, j]) for j in range(cols)] for i in range(rows)]
+        row_index: list[int | None] = list(range(rows))
+        if rows > max_rows:
+            row_index = [0, 1, 2, None, rows - 1]
+        for keep in range(cols, 1, -1):
+            col_index: list[int | None] = list(range(cols)) if keep == cols else [*range(keep - 1), None, cols - 1]
+            body = _matrix_body(cells, row_index, col_index)
+            if visual_width(body) <= budget:
+                return body
+        if cols == 1:
+            body = _matrix_body(cells, row_index, [0])
+            return body if visual_width(body) <= budget else None
+        return None
+
+
+def _matrix_body(cells: list[list[str]], rows: Sequence[int | None], cols: Sequence[int | None]) -> str:
+    lines = []
+    for i in rows:
+        if i is None:
+            lines.append(" & ".join(r"\vdots" if j is not None else r"\ddots" for j in cols))
+        else:
+            lines.append(" & ".join(cells[i][j] if j is not None else r"\cdots" for j in cols))
+    return r"\begin{bmatrix}" + r" \\ ".join(lines) + r"\end{bmatrix}"
+
+
+def align(rows: Iterable[str]) -> str:
+    """An ``align*`` environment, one row per line of the source (diff-friendly)."""
+    rows = list(rows)
+    return "\\begin{align*}\n" + " \\\\\n".join(rows) + "\n\\end{align*}"
