@@ -5,6 +5,7 @@ from __future__ import annotations
 import sympy as sp
 
 from .. import algorithms
+from ..data import lecture_example
 from ..network import MLP
 from .document import Section, section
 from .forms import NetworkDerivation
@@ -14,9 +15,11 @@ from .network_doc import NetworkTex, proof
 
 __all__ = ["EXAMPLE_INPUTS", "EXAMPLE_TARGETS", "EXAMPLE_STEP", "example_network", "example_section"]
 
-# The transcript lost the lecture's four samples; these are the tool's own (stated in the document).
-EXAMPLE_INPUTS: tuple[tuple[int, int], ...] = ((1, 1), (2, -1), (-1, 2), (-2, -1))
-EXAMPLE_TARGETS: tuple[int, ...] = (1, 1, 0, 0)
+# The transcript lost the lecture's four samples; the tool's own set (stated in the document) is the one the
+# trainers use, read exactly from symbackprop.data.lecture_example().
+_LECTURE_DATA = lecture_example()
+EXAMPLE_INPUTS: tuple[tuple[sp.Rational, ...], ...] = tuple(tuple(sp.Rational(str(v)) for v in row) for row in _LECTURE_DATA.X.tolist())
+EXAMPLE_TARGETS: tuple[sp.Rational, ...] = tuple(sp.Rational(str(row[0])) for row in _LECTURE_DATA.Y.tolist())
 EXAMPLE_STEP = sp.Integer(1)  # α for the one gradient-descent step shown
 
 
@@ -51,8 +54,8 @@ def example_section() -> Section:
 
         table = "\n".join(
             [r"\begin{center}", r"\begin{tabular}{c|" + "c" * samples + "}", "$i$ & " + " & ".join(str(i + 1) for i in range(samples)) + r" \\ \hline"]
-            + [f"$x^{{i}}_{{{j + 1}}}$ & " + " & ".join(f"${row[j]}$" for row in EXAMPLE_INPUTS) + r" \\" for j in range(2)]
-            + ["$y^{i}$ & " + " & ".join(f"${t}$" for t in EXAMPLE_TARGETS), r"\end{tabular}", r"\end{center}"]
+            + [f"$x^{{i}}_{{{j + 1}}}$ & " + " & ".join(f"${sp.latex(row[j])}$" for row in EXAMPLE_INPUTS) + r" \\" for j in range(2)]
+            + ["$y^{i}$ & " + " & ".join(f"${sp.latex(t)}$" for t in EXAMPLE_TARGETS), r"\end{tabular}", r"\end{center}"]
         )
 
         sample_rows = []
