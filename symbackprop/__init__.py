@@ -1,6 +1,8 @@
 """symbackprop: derive, prove, print and run backpropagation for MLPs, in the lecture's notation."""
 
 from .activations import ACTIVATIONS as ACTIVATIONS
+from .claims import Claim as Claim
+from .claims import lecture_claims as lecture_claims
 from .derive import BackpropSteps as BackpropSteps
 from .derive import Gradients as Gradients
 from .derive import backprop as backprop
@@ -33,6 +35,7 @@ __all__ = [
     "ACTIVATIONS",
     "AnswerSyntaxError",
     "BackpropSteps",
+    "Claim",
     "CompiledModel",
     "DataError",
     "Gradients",
@@ -53,6 +56,7 @@ __all__ = [
     "compile",
     "direct",
     "fit",
+    "lecture_claims",
     "register_section",
     "train",
     "write_document",

@@ -16,6 +16,7 @@ Statuses say how the evidence was obtained, never more than that:
 
 from __future__ import annotations
 
+import functools
 import math
 from dataclasses import dataclass
 from pathlib import Path
@@ -28,6 +29,7 @@ from . import divergence
 from .cost import sample_gradient_cost
 from .data import lecture_example
 from .derive import direct
+from .emit.document import Section, register_section, section
 from .emit.numpy import stability_lemmas
 from .examples import Comparison, compare_methods
 from .gradient_norms import LayerNorms, plot_gradient_norms, vanishing_gradients_study
@@ -37,7 +39,7 @@ from .prove import prove
 from .schedules import K, robbins_monro
 from .train import exact_line_search
 
-__all__ = ["Claim", "STATUSES", "lecture_claims", "claims_table", "claims_latex"]
+__all__ = ["Claim", "STATUSES", "lecture_claims", "claims_table", "claims_latex", "claims_section"]
 
 STATUSES = ("proved", "computed", "refuted", "checked", "demonstrated")
 
@@ -63,7 +65,6 @@ class _Context:
     """Shared, expensive inputs, computed once per report."""
 
     quick: bool
-    plot: Path | None
     _cache: dict
 
     def get(self, key: str, make: Callable[[], object]) -> object:
@@ -222,6 +223,12 @@ def _identity_claim(ctx: _Context, item: str, title: str) -> Claim:
     net = _net_name(ctx.deep_net)
     where = f"all {check.instances} matrices V^ℓ, Diag(φ^ℓ') of {net}" if item == "L13" else f"all {check.instances} instances of {net} with biases, generic φ"
     text = f"{check.statement}: {'holds' if check.holds else 'FAILS'} on {where} ({check.method})."
+    if item == "L13":
+        latex = (
+            rf"The targets $y$ enter $\nabla_{{W^{{\ell}}}} e$ only through $\delta^{{L}}$: none of the {check.instances} matrices "
+            rf"$V^{{\ell}}$, $\mathrm{{Diag}}(\varphi^{{\ell\prime}})$ of {net} contains $y$, while $\delta^{{L}}$ does (exact)."
+        )
+        return Claim(item, title, ("proved",), text, latex, check.holds)
     latex = (
         rf"${check.latex}$ " + ("holds" if check.holds else "FAILS")
         + rf" on all {check.instances} instances of an MLP {net} with biases and a generic $\varphi$ (exact)."
@@ -257,14 +264,12 @@ def _l14(ctx: _Context) -> Claim:
     studies = ctx.norms
     holds = all(s.bound_holds for s in studies)
     sigmoid, exploding = studies[0], studies[-1]
-    plot = plot_gradient_norms(studies, ctx.plot) if ctx.plot is not None else None
     layers = studies[0].gradient.shape[1]
     count = sum(s.gradient.size for s in studies)
-    where = f"; plot: {plot}" if plot else ""
     text = (
         f"bound checked numerically on every layer and sample ({count} cases, {'all hold' if holds else 'VIOLATED'}); "
         f"{layers}-layer nets: ‖δ^1‖/‖δ^L‖ = {sigmoid.backward_growth:.1e} for sigmoid (vanishing), "
-        f"{exploding.backward_growth:.3g} for ReLU at weight scale 2.5 (exploding){where}."
+        f"{exploding.backward_growth:.3g} for ReLU at weight scale 2.5 (exploding)."
     )
     latex = (
         rf"The bound holds in all {count} layer/sample cases checked numerically. In {layers}-layer networks "
@@ -275,15 +280,25 @@ def _l14(ctx: _Context) -> Claim:
 
 
 def _l15(ctx: _Context) -> Claim:
-    net = MLP([2, 2, 2, 1], activation="phi")
     from .activations import phi
 
-    nested = net.a(0)
-    for layer in range(1, net.depth + 1):
-        nested = (net.W(layer) * nested).applyfunc(phi)
-    ok = sp.ImmutableMatrix(nested) == net.forward()
-    text = f"the composed forward pass of {_net_name(net)} is identical to φ(W^3 φ(W^2 φ(W^1 x))) built by matrix products ({'holds' if ok else 'FAILS'})."
-    latex = rf"For {_net_name(net)} the composed forward pass is identical to $\varphi(W^{{3}}\varphi(W^{{2}}\varphi(W^{{1}}x)))$ built by matrix products: $\hat y = {sp.latex(net.forward()[0])}$."
+    def matches(net: MLP) -> bool:
+        nested = net.a(0)
+        for layer in range(1, net.depth + 1):
+            nested = (net.W(layer) * nested).applyfunc(phi)
+        return sp.ImmutableMatrix(nested) == net.forward()
+
+    wide, chain = MLP([2, 2, 2, 1]), MLP([1, 1, 1, 1])
+    ok = matches(wide) and matches(chain)
+    text = (
+        f"the composed forward passes of {_net_name(wide)} and {_net_name(chain)} are identical to φ(W^3 φ(W^2 φ(W^1 x))) "
+        f"built by matrix products ({'holds' if ok else 'FAILS'})."
+    )
+    latex = (
+        rf"For {_net_name(wide)} and {_net_name(chain)} the composed forward pass is identical to the matrix form "
+        rf"built by products (exact); for {_net_name(chain)}:"
+        rf"\[ \hat y = \varphi(W^{{3}}\varphi(W^{{2}}\varphi(W^{{1}}x))) = {sp.latex(chain.forward()[0])}. \]"
+    )
     return Claim("L15", "ŷ = φ(W^L φ(⋯ φ(W^1 x)⋯))", ("proved",), text, latex, ok)
 
 
@@ -381,8 +396,10 @@ def _l22(ctx: _Context) -> Claim:
         f"for one-hot p (exact, C = 3): {'holds' if ok else 'FAILS'}."
     )
     latex = (
-        r"$\mathrm{KL}(p\|q) = \mathrm{NE}(p) + \mathrm{CE}(p,q)$ exactly; $\mathrm{NE}(p) = 0$ for one-hot $p$; "
-        r"$\frac{\partial}{\partial a_j}\mathrm{CE}(p, \mathrm{softmax}(a)) = q_j \sum_k p_k - p_j = q_j - p_j$ for one-hot $p$ (exact, $C = 3$)."
+        r"$\mathrm{KL}(p\|q) = \mathrm{NE}(p) + \mathrm{CE}(p,q)$ exactly, and $\mathrm{NE}(p) = 0$ for one-hot $p$. "
+        r"The gradient with respect to the softmax inputs (exact, $C = 3$):"
+        r"\[ \frac{\partial}{\partial a_j}\mathrm{CE}(p, \mathrm{softmax}(a)) = q_j \sum_k p_k - p_j = q_j - p_j "
+        r"\quad\text{for one-hot } p. \]"
     )
     return Claim("L22", "KL = NE + CE; with one-hot p the loss is CE and its gradient is q − p", ("proved",), text, latex, ok)
 
@@ -426,10 +443,34 @@ _BUILDERS: list[Callable[[_Context], Claim]] = [
 ]
 
 
+@functools.lru_cache(maxsize=2)
+def _settle(quick: bool) -> tuple[tuple[Claim, ...], tuple[LayerNorms, ...]]:
+    context = _Context(quick=quick, _cache={})
+    claims = tuple(build(context) for build in _BUILDERS)
+    return claims, tuple(context.norms)
+
+
 def lecture_claims(*, quick: bool = False, plot: str | Path | None = None) -> tuple[Claim, ...]:
-    """Settle L1–L22; ``plot`` writes the L14 gradient-norm figure there; ``quick`` uses fewer samples."""
-    context = _Context(quick=quick, plot=Path(plot) if plot is not None else None, _cache={})
-    return tuple(build(context) for build in _BUILDERS)
+    """Settle L1–L22 (once per process); ``plot`` writes the L14 gradient-norm figure; ``quick`` uses fewer samples."""
+    claims, norms = _settle(quick)
+    if plot is not None:
+        plot_gradient_norms(norms, plot)
+    return claims
+
+
+def claims_section() -> Section:
+    """The claims as a section of the lecture document (registered when this module is imported)."""
+
+    def build() -> str:
+        intro = (
+            r"Every numbered item of the lecture, settled by the code. \emph{proved}: an exact symbolic identity; "
+            r"\emph{computed}: an exact closed form or count; \emph{refuted}: a counterexample checked exactly; "
+            r"\emph{checked}: an exact test of a property, or many random instances (said so); "
+            r"\emph{demonstrated}: a run of the trainers or compiled models (numeric)."
+        )
+        return section(r"The lecture's claims, L1--L22", [intro, claims_latex(lecture_claims())])
+
+    return Section("claims", build)
 
 
 def claims_table(claims: tuple[Claim, ...], *, width: int = 110) -> str:
@@ -455,3 +496,6 @@ def claims_latex(claims: tuple[Claim, ...]) -> str:
         status = ", ".join(claim.status)
         rows.append(rf"\paragraph{{{claim.item} --- {status}.}} {claim.latex}")
     return "\n\n".join(rows)
+
+
+register_section(claims_section())

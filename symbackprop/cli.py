@@ -127,6 +127,29 @@ def _train(args: argparse.Namespace) -> int:
 COMMANDS["train"] = ("train the network with GD, exact line search, SGD, mini-batch SGD", _register_train, _train)
 
 
+def _register_claims(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--plot", metavar="FILE.png", help="write the L14 gradient-norm figure (norm against depth)")
+    parser.add_argument("--tex", metavar="FILE.tex", help="also write the claims as a LaTeX document")
+    parser.add_argument("--quick", action="store_true", help="fewer random samples (seconds faster)")
+
+
+def _claims(args: argparse.Namespace) -> int:
+    from .claims import claims_section, claims_table, lecture_claims
+    from .emit.document import write_document
+
+    claims = lecture_claims(quick=args.quick, plot=args.plot)
+    print(claims_table(claims))
+    if args.plot:
+        print(f"\nL14 plot: {args.plot}")
+    if args.tex:
+        write_document(args.tex, [claims_section()], title="The lecture's claims, L1--L22", command="symbackprop claims")
+        print(f"LaTeX:    {args.tex}")
+    return 0 if all(claim.confirms for claim in claims) else 1
+
+
+COMMANDS["claims"] = ("every lecture item L1–L22 with its status and evidence", _register_claims, _claims)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="symbackprop",

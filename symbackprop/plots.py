@@ -6,9 +6,6 @@ from pathlib import Path
 from typing import Sequence
 
 import numpy as np
-from matplotlib.backends.backend_agg import FigureCanvasAgg
-from matplotlib.figure import Figure
-
 from .errors import DataError
 from .train import TrainingResult
 
@@ -35,6 +32,9 @@ def plot_losses(results: Sequence[TrainingResult], path: str | Path, *, title: s
 
     One GD step is one epoch; an SGD step is 1/S of one; so the curves of all methods share the x-axis.
     """
+    from matplotlib.backends.backend_agg import FigureCanvasAgg  # imported on use: half a second
+    from matplotlib.figure import Figure
+
     if not results:
         raise DataError("nothing to plot: no training results")
     path = Path(path)

@@ -42,3 +42,13 @@ def test_table_and_latex_cover_every_item(claims):
     assert all(f"L{n} " in table for n in range(1, 23)) and "22/22 items settled" in table
     latex = claims_latex(claims)
     assert latex.count(r"\paragraph{L") == 22 and "log{\\left(6 \\right)}" in latex
+
+
+def test_claims_command_prints_the_table_and_writes_plot_and_latex(tmp_path):
+    from .test_cli import run_cli
+
+    result = run_cli("claims", "--quick", "--plot", str(tmp_path / "norms.png"), "--tex", str(tmp_path / "claims.tex"))
+    assert result.returncode == 0, result.stderr
+    assert "22/22 items settled" in result.stdout and "L20   computed + refuted" in result.stdout
+    assert (tmp_path / "norms.png").read_bytes()[:4] == b"\x89PNG"
+    assert r"\paragraph{L22" in (tmp_path / "claims.tex").read_text()
