@@ -150,6 +150,20 @@ def _claims(args: argparse.Namespace) -> int:
 COMMANDS["claims"] = ("every lecture item L1–L22 with its status and evidence", _register_claims, _claims)
 
 
+def _register_demo(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--out", default="symbackprop-demo", metavar="DIR", help="where the files go (default ./symbackprop-demo)")
+    parser.add_argument("--no-pdf", action="store_true", help="do not run pdflatex even when it is installed")
+
+
+def _demo(args: argparse.Namespace) -> int:
+    from .demo import run_demo
+
+    return 0 if run_demo(args.out, pdf=not args.no_pdf).ok else 1
+
+
+COMMANDS["demo"] = ("the whole lecture on its example: derive, prove, train, claims, documents", _register_demo, _demo)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="symbackprop",
