@@ -236,28 +236,20 @@ def _identity_claim(ctx: _Context, item: str, title: str) -> Claim:
     return Claim(item, title, ("proved",), text, latex, check.holds)
 
 
-def _l11(ctx: _Context) -> Claim:
-    proof = ctx.deep_proof
-    weights = [e for e in proof.entries if ctx.deep_net.parameter_info(e.parameter).kind == "w"]
-    ok = all(e.status == "proved" for e in weights)
-    text = f"∇_{{W^ℓ}} e = Diag(φ^ℓ') δ^ℓ (a^{{ℓ−1}})^T equals direct differentiation on all {len(weights)} weights of {_net_name(ctx.deep_net)} (exact, every φ)."
-    latex = (
-        r"$\nabla_{W^{\ell}} e = \mathrm{Diag}(\varphi^{\ell\prime})\,\delta^{\ell}(a^{\ell-1})^{T}$ equals direct differentiation of the "
-        rf"composed loss on all {len(weights)} weights of {_net_name(ctx.deep_net)} (exact, for every $\varphi$)."
-    )
-    return Claim("L11", "∇_{W^ℓ} e = Diag(φ^ℓ') δ^ℓ (a^{ℓ−1})^T", ("proved",), text, latex, ok)
-
-
-def _l12(ctx: _Context) -> Claim:
-    proof = ctx.deep_proof
-    biases = [e for e in proof.entries if ctx.deep_net.parameter_info(e.parameter).kind == "b"]
-    ok = bool(biases) and all(e.status == "proved" for e in biases)
-    text = f"homework: ∇_{{b^ℓ}} e = Diag(φ^ℓ') δ^ℓ equals direct differentiation on all {len(biases)} biases of {_net_name(ctx.deep_net)} (exact)."
-    latex = (
-        r"Homework: $\nabla_{b^{\ell}} e = \mathrm{Diag}(\varphi^{\ell\prime})\,\delta^{\ell}$ equals direct differentiation on all "
-        rf"{len(biases)} biases of {_net_name(ctx.deep_net)} (exact)."
-    )
-    return Claim("L12", "bias gradients ∇_{b^ℓ} e = Diag(φ^ℓ') δ^ℓ", ("proved",), text, latex, ok)
+def _gradient_claim(ctx: _Context, kind: str) -> Claim:
+    """L11 (weights) and L12 (biases, the homework): every entry of prove() on the deep network."""
+    entries = [e for e in ctx.deep_proof.entries if ctx.deep_net.parameter_info(e.parameter).kind == kind]
+    ok = bool(entries) and all(e.status == "proved" for e in entries)
+    net = _net_name(ctx.deep_net)
+    if kind == "w":
+        item, title = "L11", "∇_{W^ℓ} e = Diag(φ^ℓ') δ^ℓ (a^{ℓ−1})^T"
+        formula, formula_tex, what = title, r"\nabla_{W^{\ell}} e = \mathrm{Diag}(\varphi^{\ell\prime})\,\delta^{\ell}(a^{\ell-1})^{T}", "weights"
+    else:
+        item, title = "L12", "bias gradients ∇_{b^ℓ} e = Diag(φ^ℓ') δ^ℓ"
+        formula, formula_tex, what = "homework: ∇_{b^ℓ} e = Diag(φ^ℓ') δ^ℓ", r"\nabla_{b^{\ell}} e = \mathrm{Diag}(\varphi^{\ell\prime})\,\delta^{\ell}", "biases"
+    text = f"{formula} equals direct differentiation of the composed loss on all {len(entries)} {what} of {net} (exact, every φ)."
+    latex = rf"${formula_tex}$ equals direct differentiation of the composed loss on all {len(entries)} {what} of {net} (exact, for every $\varphi$)."
+    return Claim(item, title, ("proved",), text, latex, ok)
 
 
 def _l14(ctx: _Context) -> Claim:
@@ -428,8 +420,8 @@ _BUILDERS: list[Callable[[_Context], Claim]] = [
     lambda ctx: _identity_claim(ctx, "L8", "∂e/∂z^ℓ_i = ∂e/∂a^ℓ_i · φ'(z^ℓ_i)"),
     lambda ctx: _identity_claim(ctx, "L9", "∂e/∂a^ℓ_i = Σ_m ∂e/∂a^{ℓ+1}_m φ'(z^{ℓ+1}_m) w^{ℓ+1}_mi"),
     lambda ctx: _identity_claim(ctx, "L10", "δ^ℓ = V^{ℓ+1} δ^{ℓ+1} = V^{ℓ+1} ⋯ V^L δ^L"),
-    _l11,
-    _l12,
+    lambda ctx: _gradient_claim(ctx, "w"),
+    lambda ctx: _gradient_claim(ctx, "b"),
     lambda ctx: _identity_claim(ctx, "L13", "δ^L flows back into earlier layers"),
     _l14,
     _l15,

@@ -24,7 +24,6 @@ from typing import Callable, Iterable, Mapping
 import symengine as se
 import sympy as sp
 
-from .. import notation
 from ..activations import phi, phi_prime, relu, sigmoid
 from ..errors import NotSupportedError
 from ..network import MLP
@@ -60,26 +59,17 @@ class NetworkEngine:
             self.symbol[sym] = se.Symbol(sym.name)
         self.a_atoms: dict[int, list[se.Symbol]] = {0: [self.symbol[s] for s in net.x]}
         self.d_atoms: dict[int, list[se.Symbol]] = {}
-        self._d_lookup: dict[sp.Symbol, se.Symbol] = {}  # z^ℓ_i (SymPy) -> D^ℓ_i
         self._layer_of_z: dict[sp.Symbol, tuple[int, int]] = {}  # z^ℓ_i -> (ℓ, i)
         for layer in range(1, depth + 1):
             self.a_atoms[layer] = [se.Symbol(a.name) for a in net.a(layer)]
             self.d_atoms[layer] = [derivative_atom(layer, i) for i in range(1, net.sizes[layer] + 1)]
             for i, (z_sym, a_sym) in enumerate(zip(net.z(layer), net.a(layer))):
                 self.symbol[a_sym] = self.a_atoms[layer][i]
-                self._d_lookup[z_sym] = self.d_atoms[layer][i]
                 self._layer_of_z[z_sym] = (layer, i)
-        self.z_atoms: dict[int, list[se.Basic]] = {}
-        for layer in range(1, depth + 1):
-            W = [[self.symbol[w] for w in net.W(layer).row(i)] for i in range(net.sizes[layer])]
-            prev = self.a_atoms[layer - 1]
-            rows = []
-            for i, row in enumerate(W):
-                value = se.add(*[w * a for w, a in zip(row, prev)])
-                if net.has_bias:
-                    value = value + self.symbol[net.b(layer)[i]]
-                rows.append(value)
-            self.z_atoms[layer] = rows
+        self.z_atoms: dict[int, list[se.Basic]] = {
+            layer: [self._pre_activation(layer, i, self.a_atoms[layer - 1]) for i in range(net.sizes[layer])]
+            for layer in range(1, depth + 1)
+        }
         last = self.a_atoms[depth]
         denominator = se.add(*[se.exp(a) for a in last])
         self.softmax_atoms = [se.exp(a) / denominator for a in last] if net.softmax else []
@@ -97,26 +87,15 @@ class NetworkEngine:
         layer ℓ — is held as its activation atom; every node that depends on those parameters is composed.
         Returns the loss, the map φ_m(u) → a^m_k and the map u → D^m_k (for φ_m'(u)).
         """
-        net = self.net
-        applied: dict[se.Basic, se.Basic] = {}
-        points: dict[se.Basic, se.Basic] = {}
-        current: list[se.Basic] = list(self.a_atoms[layer])
-        for m in range(layer, net.depth + 1):
-            function = se.Function(f"phi{m}")
-            inputs = self.a_atoms[m - 1] if m == layer else current
-            rows = [neuron] if m == layer else range(net.sizes[m])
-            following = list(current) if m == layer else [None] * net.sizes[m]
-            for k in rows:
-                u = se.add(*[self.symbol[w] * a for w, a in zip(net.W(m).row(k), inputs)])
-                if net.has_bias:
-                    u = u + self.symbol[net.b(m)[k]]
-                node = function(u)
-                applied[node] = self.a_atoms[m][k]
-                points[u] = self.d_atoms[m][k]
-                following[k] = node
-            current = following
-        loss = self.e_atoms.xreplace(dict(zip(self.a_atoms[net.depth], current)))
-        return loss, applied, points
+        u = self._pre_activation(layer, neuron, self.a_atoms[layer - 1])
+        node = se.Function(f"phi{layer}")(u)
+        loss, applied, points = self.composed_above(layer, {self.a_atoms[layer][neuron]: node})
+        return loss, {**applied, node: self.a_atoms[layer][neuron]}, {**points, u: self.d_atoms[layer][neuron]}
+
+    def _pre_activation(self, layer: int, neuron: int, inputs: list[se.Basic]) -> se.Basic:
+        """z^ℓ_i = Σ_j w^ℓ_ij · input_j (+ b^ℓ_i) over the given inputs (atoms or composed nodes)."""
+        u = se.add(*[self.symbol[w] * a for w, a in zip(self.net.W(layer).row(neuron), inputs)])
+        return u + self.symbol[self.net.b(layer)[neuron]] if self.net.has_bias else u
 
     def composed_above(
         self, layer: int, replace: Mapping[se.Basic, se.Basic] | None = None
@@ -130,9 +109,7 @@ class NetworkEngine:
             function = se.Function(f"phi{m}")
             following = []
             for k in range(net.sizes[m]):
-                u = se.add(*[self.symbol[w] * a for w, a in zip(net.W(m).row(k), current)])
-                if net.has_bias:
-                    u = u + self.symbol[net.b(m)[k]]
+                u = self._pre_activation(m, k, current)
                 node = function(u)
                 applied[node] = self.a_atoms[m][k]
                 points[u] = self.d_atoms[m][k]
