@@ -62,11 +62,11 @@ class ScheduleVerdict:
 def robbins_monro(schedule: sp.Expr, k: sp.Symbol = K) -> ScheduleVerdict:
     """Decide the L5 conditions for γ_k given as a SymPy expression in ``k`` (k = 0, 1, 2, …)."""
     schedule = sp.sympify(schedule)
-    extra = schedule.free_symbols - {k}
+    extra = {symbol for symbol in schedule.free_symbols if symbol.name != k.name}
     if extra:
         names = ", ".join(sorted(map(str, extra)))
         raise NotSupportedError(f"a schedule may only use k; it also uses {names}")
-    schedule = schedule.xreplace({s: k for s in schedule.free_symbols})
+    schedule = schedule.xreplace({symbol: k for symbol in schedule.free_symbols})  # k = 0, 1, 2, … (integer)
     first = schedule.subs(k, 0)
     if first.has(sp.zoo, sp.nan, sp.oo, -sp.oo) or not first.is_finite:
         raise NotSupportedError("γ_0 is undefined: the lecture's k starts at 0 (write e.g. 1/(k+1), not 1/k)")

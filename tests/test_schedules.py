@@ -45,3 +45,8 @@ def test_undefined_first_step_and_foreign_symbols_are_rejected():
 def test_report_names_each_condition():
     text = robbins_monro(1 / (k + 1)).report()
     assert "Σ γ_k   (k = 0…∞):      diverges" in text and "satisfies the Robbins–Monro" in text
+
+
+def test_a_plain_symbol_named_k_is_the_iteration_counter():
+    verdict = robbins_monro(1 / (sp.Symbol("k") + 1))
+    assert verdict.satisfied is True and verdict.schedule == 1 / (K + 1)
