@@ -189,6 +189,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except SymbackpropError as error:
         print(f"symbackprop {args.command}: error: {error}", file=sys.stderr)
         return 2
+    except OSError as error:  # an output path that cannot be written, a file that cannot be read
+        where = f": {error.filename}" if error.filename else ""
+        print(f"symbackprop {args.command}: error: {error.strerror or error}{where}", file=sys.stderr)
+        return 2
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130

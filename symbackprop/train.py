@@ -136,11 +136,17 @@ class TrainingResult:
 # --- building blocks -----------------------------------------------------------------------------------------
 def init_params(model: "CompiledModel", seed: int = 0) -> dict[str, np.ndarray]:
     """W^ℓ with entries N(0, 1/N_{ℓ−1}) (LeCun), b^ℓ = 0; reproducible from ``seed``."""
+    _check_seed(seed)
     rng = np.random.default_rng(seed)
     params = {}
     for key, shape in model.parameter_shapes.items():
         params[key] = rng.normal(scale=1.0 / math.sqrt(shape[1]), size=shape) if key.startswith("W") else np.zeros(shape)
     return params
+
+
+def _check_seed(seed: object) -> None:
+    if not isinstance(seed, int) or isinstance(seed, bool) or seed < 0:
+        raise SpecError(f"seed must be a non-negative whole number, got {seed!r}")
 
 
 def harmonic(c: float = 1.0) -> Callable[[int], float]:
@@ -348,8 +354,7 @@ def fit(
     if method not in METHODS:
         raise SpecError(f"unknown method {method!r}; choose one of: {', '.join(METHODS)}")
     _check_positive("epochs", epochs, integer=True)
-    if not isinstance(seed, int) or isinstance(seed, bool) or seed < 0:
-        raise SpecError(f"seed must be a non-negative whole number, got {seed!r}")
+    _check_seed(seed)
     problem = _Problem(model, X, Y)
     w0 = model.pack(params if params is not None else init_params(model, seed))
     rng = np.random.default_rng(seed)

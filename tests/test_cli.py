@@ -101,3 +101,17 @@ def test_train_bad_input_gives_a_clear_error(args, message, capsys):
 def test_train_reports_divergence_with_exit_status_1(capsys):
     assert main(["train", "--example", "lecture", "--activation", "identity", "--method", "gd", "--alpha", "100", "--epochs", "5000", "--quiet"]) == 1
     assert "diverged" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["derive", "--out", "/proc/no-such-dir/x.tex"],
+        ["claims", "--quick", "--plot", "/proc/no-such-dir/x.png"],
+        ["train", "--seed", "-3", "--quiet"],
+    ],
+)
+def test_unwritable_paths_and_bad_seeds_are_clear_errors(args, capsys):
+    assert main(args) == 2
+    err = capsys.readouterr().err
+    assert "error:" in err and "Traceback" not in err
