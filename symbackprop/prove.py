@@ -304,11 +304,14 @@ def exact_identity(net: MLP, lhs: sp.Basic | se.Basic, rhs: sp.Basic | se.Basic,
 def _exact_identity(engine: NetworkEngine, lhs: se.Basic, rhs: se.Basic, *, sympy_fallback: bool) -> str | None:
     if se.expand(lhs - rhs) == 0:
         return GENERIC_IDENTITY
-    residual = se.expand(engine.concretise(lhs) - engine.concretise(rhs))
+    difference = engine.concretise(lhs) - engine.concretise(rhs)
+    residual = se.expand(difference)
     if residual == 0:
         return CONCRETE_IDENTITY
     if not _is_polynomial(residual):
-        numerator, _ = residual.as_numer_denom()
+        # over a common denominator of the *unexpanded* difference: expanding first would give each power
+        # of a denominator its own term, and their product can be enormous
+        numerator, _ = difference.as_numer_denom()
         if se.expand(numerator) == 0:
             return RATIONAL_IDENTITY
         if sympy_fallback:
