@@ -1,6 +1,9 @@
 """symbackprop: derive, prove, print and run backpropagation for MLPs, in the lecture's notation."""
 
 from .activations import ACTIVATIONS as ACTIVATIONS
+from .answers import Verdict as Verdict
+from .answers import check_answer as check_answer
+from .answers.grading import grade_answers as grade_answers
 from .derive import BackpropSteps as BackpropSteps
 from .derive import Gradients as Gradients
 from .derive import backprop as backprop
@@ -14,6 +17,7 @@ from .errors import SpecError as SpecError
 from .errors import SymbackpropError as SymbackpropError
 from .losses import LOSSES as LOSSES
 from .network import MLP as MLP
+from .parse import parse_expression as parse_expression
 from .spec import NetworkSpec as NetworkSpec
 
 __version__ = "0.1.0"
@@ -31,7 +35,11 @@ __all__ = [
     "ShapeError",
     "SpecError",
     "SymbackpropError",
+    "Verdict",
     "backprop",
     "backprop_steps",
+    "check_answer",
     "direct",
+    "grade_answers",
+    "parse_expression",
 ]

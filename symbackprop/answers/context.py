@@ -30,6 +30,7 @@ from .convert import AnswerConverter
 __all__ = ["AnswerContext", "context_for", "Point", "PRECISION"]
 
 PRECISION = 40  # decimal digits for numeric comparisons
+_CACHE_LIMIT = 20_000  # entries kept per cache before it is emptied
 _POINTS = 8
 _GENERIC_CHOICES = ("tanh", "sin", "softplus")
 _CONTEXTS: "weakref.WeakKeyDictionary[MLP, AnswerContext]" = weakref.WeakKeyDictionary()
@@ -144,6 +145,8 @@ class AnswerContext:
     def concrete(self, expression: se.Basic) -> se.Basic:
         cached = self._concrete.get(expression)
         if cached is None:
+            if len(self._concrete) > _CACHE_LIMIT:  # a long batch must not grow memory without bound
+                self._concrete.clear()
             cached = self._concrete[expression] = self.engine.concretise(expression)
         return cached
 

@@ -63,6 +63,8 @@ class AnswerConverter:
         return expression.xreplace(substitutions) if substitutions else expression
 
     def __call__(self, expression: sp.Basic) -> se.Basic:
+        if len(self._cache) > 20_000:  # a long batch must not grow memory without bound
+            self._cache.clear()
         return self._convert(expression)
 
     # --- the tree walk (depth is bounded by the parser's limits) ------------------------------------
