@@ -340,6 +340,9 @@ def expansion_size(
 
 # --- the transformer: every callback builds and checks a SymPy object ----------------------------------
 
+_CONSTANT_ARGUMENT = 10**6
+
+
 class _Builder(Transformer):
     """Callbacks run by the LALR parser on each reduction (bottom-up, no recursion)."""
 
@@ -437,6 +440,7 @@ class _Builder(Transformer):
         name, prime = children[0], (children[1] if len(children) == 5 else None)
         argument = children[-2]
         spec = state.vocabulary.functions[str(name)]
+        self._constant_argument(argument.expr, argument.pos)
         if prime is not None:
             if spec.derivative is None:
                 state.fail(f"{spec.display or name}' is not supported; write the derivative out", prime.start_pos)
@@ -489,10 +493,21 @@ class _Builder(Transformer):
         digits = str(token).translate(str.maketrans("⁰¹²³⁴⁵⁶⁷⁸⁹", "0123456789"))
         return self._power(base, sp.Integer(int(digits[:6])), token.start_pos)
 
+    def _constant_argument(self, argument: sp.Expr, position: int) -> None:
+        """A function of a constant only of a modest number: SymPy evaluates such terms numerically when it
+        simplifies (σ(e^{e^{16}}) would ask mpmath for a precision of millions of digits)."""
+        if argument.free_symbols:
+            return
+        if not argument.is_Rational or abs(argument.p) > _CONSTANT_ARGUMENT or argument.q > _CONSTANT_ARGUMENT:
+            self._state().fail(
+                f"a function of a constant must be of a number of at most {_CONSTANT_ARGUMENT} (e.g. σ(0), e^(2), log(2))", position
+            )
+
     def _power(self, base: _Value, exponent: sp.Expr, position: int) -> _Value:
         state = self._state()
         limits = state.limits
         if base.expr == sp.E:
+            self._constant_argument(exponent, position)
             return state.checked(sp.exp(exponent), base.pos)
         if not exponent.is_Rational:
             if exponent.is_number:

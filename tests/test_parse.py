@@ -185,3 +185,12 @@ def test_limits_are_configurable():
     strict = lecture_vocabulary(NET, limits=Limits(max_length=10))
     with pytest.raises(AnswerSyntaxError, match="longer than 10"):
         parse_expression("x_1 + x_2 + y_1", vocabulary=strict)
+
+
+def test_functions_of_constants_are_limited_to_plain_numbers():
+    """SymPy evaluates functions of constants numerically while it simplifies; nested ones such as
+    σ(e^{e^{16}}) would need millions of digits, so only functions of modest numbers are read."""
+    assert parse("σ(0) + e^{2} + log(2)") == sp.Rational(1, 2) + sp.exp(2) + sp.log(2)
+    for text in ("e^{2σ(e^{e^{16}})}", "σ(e)", "exp(10000000)", "log(exp(exp(2)))"):
+        with pytest.raises(AnswerSyntaxError, match="function of a constant"):
+            parse(text)

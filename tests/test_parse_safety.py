@@ -80,6 +80,11 @@ HOSTILE = [
     "((((x_1^16)^16)^16)^16)",
     "exp(1000 z^2_1) + exp(-16 z^2_1) + exp(17 z^1_1)",
     "σ(2147483647 z^2_1)",
+    "e^{2σ(e^{e^{16}})}",
+    "exp(2 sigma(exp(exp(16))) x_1)",
+    "tanh(exp(exp(9)))",
+    "log(exp(exp(exp(2))))",
+    "σ(e)",
     "H(0)",
     "2^{1/1000}",
     "x_1^{1/1000}",
@@ -265,3 +270,21 @@ def test_nothing_hangs_on_the_worst_inputs():
     result = subprocess.run([sys.executable, "-c", script], cwd=root, capture_output=True, text=True, timeout=600)
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "done"
+
+
+SCHEDULE_PIECES = ["k", "1", "2", "0.9", "10", "16", "e", "pi", "sqrt", "log", "exp", "(", ")", "{", "}", "+", "-", "*", "/", "^", " ", "1e-3", r"\frac", "x", "__"]
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(st.sampled_from(SCHEDULE_PIECES), max_size=40).map("".join))
+def test_schedule_expressions_parse_boundedly_or_raise(text):
+    from symbackprop.errors import ExpressionSyntaxError
+    from symbackprop.parse import schedule_vocabulary
+
+    try:
+        expression = parse_expression(text, vocabulary=schedule_vocabulary())
+    except ExpressionSyntaxError as error:
+        assert error.position is None or 0 <= error.position <= len(text)
+        return
+    assert expression_depth(expression) <= LIMITS.max_depth
+    assert expression.free_symbols <= {sp.Symbol("k", integer=True, nonnegative=True)}

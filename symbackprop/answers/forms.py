@@ -191,7 +191,7 @@ def mutations(context: AnswerContext, parameter: sp.Symbol) -> list[Form]:
         add(
             "missing_activation",
             f"the factor {tail[0].plain} is missing: this is the bias gradient",
-            f"∂z^{layer}_{i}/∂w^{layer}_{i}{j} = {tail[0].plain} (L7: ∂e/∂w^ℓ_ij = ∂e/∂z^ℓ_i · a^(ℓ−1)_j).",
+            f"∂z^{layer}_{i}/∂{this} = {tail[0].plain} (L7: ∂e/∂w^ℓ_ij = ∂e/∂z^ℓ_i · a^(ℓ−1)_j).",
             (dprime, delta),
         )
         swapped = _parameter_name(net, "w", layer, j, i)
@@ -200,7 +200,7 @@ def mutations(context: AnswerContext, parameter: sp.Symbol) -> list[Form]:
                 "transpose",
                 f"the indices are swapped: this is ∂e/∂{swapped}",
                 f"w^{layer}_ij connects neuron j of layer {layer - 1} to neuron i of layer {layer}; "
-                f"∂e/∂w^{layer}_{i}{j} = φ'(z^{layer}_{i}) δ^{layer}_{i} {tail[0].plain}.",
+                f"∂e/∂{this} = φ'(z^{layer}_{i}) δ^{layer}_{i} {tail[0].plain}.",
                 _gradient(blocks, "w", layer, j, i),
             )
     if layer < depth and i <= net.sizes[layer + 1] and net.sizes[layer + 1] <= net.sizes[layer]:
@@ -290,7 +290,7 @@ def mutations(context: AnswerContext, parameter: sp.Symbol) -> list[Form]:
                 add(
                     "wrong_layer",
                     f"{wrong.plain} where {tail[0].plain} belongs",
-                    f"w^{layer}_{i}{j} multiplies the previous layer's output: z^{layer}_{i} = Σ_j w^{layer}_{i}j a^{layer - 1}_j (+ b).",
+                    f"{this} multiplies the previous layer's output: z^{layer}_{i} = Σ_j w^{layer}_{i}j a^{layer - 1}_j (+ b).",
                     (dprime, delta, wrong),
                 )
     return found

@@ -13,6 +13,7 @@ import multiprocessing
 import os
 import sys
 import time
+import warnings
 from collections import deque
 from dataclasses import asdict, dataclass
 from multiprocessing.connection import Connection, wait
@@ -286,7 +287,11 @@ class _WorkerPool:
         process = self._context.Process(
             target=_worker_main, args=(child, self._network, self._time_limit, self._report), daemon=True
         )
-        process.start()
+        with warnings.catch_warnings():
+            # Python ≥ 3.12 warns that forking a process with native threads (e.g. BLAS) may deadlock;
+            # workers only run Python, SymEngine and mpmath code, and fork lets them share the built context.
+            warnings.filterwarnings("ignore", message=".*fork.*", category=DeprecationWarning)
+            process.start()
         child.close()
         return _Worker(process, parent)
 
