@@ -1,6 +1,9 @@
 """symbackprop: derive, prove, print and run backpropagation for MLPs, in the lecture's notation."""
 
 from .activations import ACTIVATIONS as ACTIVATIONS
+from .answers import Verdict as Verdict
+from .answers import check_answer as check_answer
+from .answers.grading import grade_answers as grade_answers
 from .claims import Claim as Claim
 from .claims import lecture_claims as lecture_claims
 from .derive import BackpropSteps as BackpropSteps
@@ -24,6 +27,7 @@ from .errors import SymbackpropError as SymbackpropError
 from .errors import ToolNotFoundError as ToolNotFoundError
 from .losses import LOSSES as LOSSES
 from .network import MLP as MLP
+from .parse import parse_expression as parse_expression
 from .spec import NetworkSpec as NetworkSpec
 from .train import TrainingResult as TrainingResult
 from .train import fit as fit
@@ -50,13 +54,17 @@ __all__ = [
     "SymbackpropError",
     "ToolNotFoundError",
     "TrainingResult",
+    "Verdict",
     "backprop",
     "backprop_steps",
     "build_document",
+    "check_answer",
     "compile",
     "direct",
     "fit",
+    "grade_answers",
     "lecture_claims",
+    "parse_expression",
     "register_section",
     "train",
     "write_document",

@@ -30,6 +30,12 @@ class phi(sp.Function):
     def fdiff(self, argindex: int = 1) -> sp.Expr:
         return phi_prime(self.args[0])
 
+    def _eval_evalf(self, prec: int) -> None:
+        # φ has no numeric value; without this SymPy's evalf looks up ``mpmath.phi`` (the golden ratio
+        # constant) by name and calls it with the argument as a precision, which raises TypeError —
+        # and SymPy's assumption queries (is_zero, is_positive) on φ(number) go through evalf.
+        return None
+
     def _latex(self, printer, exp=None):  # noqa: ANN001 - SymPy printer protocol
         base = r"\varphi" if exp is None else r"\varphi^{%s}" % exp
         return r"%s\left(%s\right)" % (base, printer._print(self.args[0]))

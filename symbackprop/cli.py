@@ -164,6 +164,66 @@ def _demo(args: argparse.Namespace) -> int:
 COMMANDS["demo"] = ("the whole lecture on its example: derive, prove, train, claims, documents", _register_demo, _demo)
 
 
+def _register_check(parser: argparse.ArgumentParser) -> None:
+    add_network_options(parser)
+    parser.add_argument("--wrt", metavar="PARAM", help="the parameter, e.g. b^2_1, w^{2}_{1,2} (or a wrt column in the CSV)")
+    answer = parser.add_mutually_exclusive_group(required=True)
+    answer.add_argument("--answer", metavar="TEXT", help="one answer, plain or LaTeX, e.g. \"delta^2_1 * sigma'(z^2_1)\"")
+    answer.add_argument("--answers", metavar="FILE.csv", help="grade a class: a CSV with columns id, answer (and optionally wrt)")
+    parser.add_argument("--out", metavar="FILE.csv", help="where the results CSV goes (default: standard output)")
+    parser.add_argument("--jobs", type=int, default=None, metavar="N", help="worker processes (default: every core)")
+    parser.add_argument("--time-limit", type=float, default=10.0, metavar="S", help="seconds per answer (default 10)")
+    parser.add_argument("--no-progress", action="store_true", help="no progress bar")
+
+
+def _check(args: argparse.Namespace) -> int:
+    import time
+
+    from .answers.grading import check_isolated, grade_answers, read_answers, write_results
+    from .errors import AnswerSyntaxError, DataError, SpecError
+
+    if not args.time_limit > 0:
+        raise SpecError("--time-limit must be a positive number of seconds")
+    net = network_from_args(args)
+    if args.answer is not None:
+        if not args.wrt:
+            raise SpecError("--wrt is required with --answer (e.g. --wrt b^2_1)")
+        net.parameter(args.wrt)
+        graded = check_isolated(net, args.wrt, args.answer, time_limit=args.time_limit)
+        if graded.verdict == "syntax error":
+            raise AnswerSyntaxError(graded.report or graded.feedback)
+        if graded.verdict == "error":
+            raise SpecError(graded.feedback)
+        print(graded.report or graded.feedback)
+        return 0 if graded.verdict == "correct" else 1
+    if args.wrt:
+        net.parameter(args.wrt)
+    if args.jobs is not None and args.jobs < 0:
+        raise SpecError("--jobs must be 0 (grade in this process) or more")
+    rows = read_answers(args.answers)
+    if not args.wrt and any(not row.get("wrt") and not row.get("problem") for row in rows):
+        raise DataError("some rows have no wrt column value: pass --wrt PARAM for them")
+    started = time.perf_counter()
+    graded = grade_answers(net, rows, wrt=args.wrt, workers=args.jobs, time_limit=args.time_limit, progress=not args.no_progress)
+    seconds = time.perf_counter() - started
+    if args.out:
+        write_results(args.out, graded)
+    else:
+        write_results(sys.stdout, graded)
+    counts: dict[str, int] = {}
+    for item in graded:
+        counts[item.verdict] = counts.get(item.verdict, 0) + 1
+    summary = ", ".join(f"{count} {verdict}" for verdict, count in sorted(counts.items()))
+    rate = len(graded) / seconds if seconds > 0 else float("inf")
+    print(f"graded {len(graded)} answers in {seconds:.1f} s ({rate:.0f} answers/s): {summary}", file=sys.stderr)
+    if args.out:
+        print(f"results written to {args.out}", file=sys.stderr)
+    return 0
+
+
+COMMANDS["check"] = ("check a homework answer for ∂e/∂θ, or grade a class from a CSV", _register_check, _check)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="symbackprop",

@@ -33,7 +33,17 @@ from .errors import NotSupportedError, ShapeError
 from .network import MLP
 from .notation import plain_name
 
-__all__ = ["Counterexample", "EntryResult", "Lemma", "NumericCheck", "Proof", "prove", "derivative_lemma"]
+__all__ = [
+    "Counterexample",
+    "EntryResult",
+    "Lemma",
+    "NumericCheck",
+    "Proof",
+    "prove",
+    "derivative_lemma",
+    "compare_entry",
+    "exact_identity",
+]
 
 PROVED, DIFFERS, UNDECIDED = "proved", "differs", "undecided"
 _GENERIC_CHOICES = ("tanh", "sin", "softplus")
@@ -70,6 +80,7 @@ class EntryResult:
     status: str
     method: str
     counterexample: Counterexample | None = None
+    points: int = 0  # for ``undecided``: random points at which both sides agreed (not a proof)
 
 
 @dataclass(frozen=True)
@@ -272,21 +283,106 @@ def _candidate_expressions(
     return "candidate", expressions
 
 
-def _compare(engine: NetworkEngine, parameter: sp.Symbol, lhs: se.Basic, rhs: se.Basic, rng: random.Random) -> EntryResult:
+GENERIC_IDENTITY = "exact polynomial identity in the layer atoms a^ℓ_i, φ'(z^ℓ_i), for every φ"
+CONCRETE_IDENTITY = "exact polynomial identity after substituting the φ' formulas"
+RATIONAL_IDENTITY = "exact rational identity (expanded over a common denominator)"
+
+
+def exact_identity(net: MLP, lhs: sp.Basic | se.Basic, rhs: sp.Basic | se.Basic, *, sympy_fallback: bool = False) -> str | None:
+    """How ``lhs ≡ rhs`` was shown to be an exact identity for this network, or None if it was not.
+
+    Either side may be SymPy in the lecture's symbols or a SymEngine expression in the engine's atoms.
+    The stages are cheap (SymEngine ``expand``); ``sympy_fallback`` adds SymPy's ``cancel`` for rational
+    residuals, which can be slow.  None means "not shown", never "different".
+
+    >>> from symbackprop import MLP
+    >>> net = MLP([1, 1], activation="sigmoid")
+    >>> (a,), (y,), (x,) = net.a(1), net.y, net.x
+    >>> exact_identity(net, 2 * (a - y) * a * (1 - a) * x, "w^1_11")
+    "exact polynomial identity after substituting the φ' formulas"
+    """
+    engine = engine_for(net)
+    left = _as_engine(engine, lhs)
+    right = _as_engine(engine, rhs)
+    return _exact_identity(engine, left, right, sympy_fallback=sympy_fallback)
+
+
+def _exact_identity(engine: NetworkEngine, lhs: se.Basic, rhs: se.Basic, *, sympy_fallback: bool) -> str | None:
     if se.expand(lhs - rhs) == 0:
-        return EntryResult(parameter, PROVED, "exact polynomial identity in the layer atoms a^ℓ_i, φ'(z^ℓ_i), for every φ")
-    lhs_c, rhs_c = engine.concretise(lhs), engine.concretise(rhs)
-    residual = se.expand(lhs_c - rhs_c)
+        return GENERIC_IDENTITY
+    difference = engine.concretise(lhs) - engine.concretise(rhs)
+    residual = se.expand(difference)
     if residual == 0:
-        return EntryResult(parameter, PROVED, "exact polynomial identity after substituting the φ' formulas")
+        return CONCRETE_IDENTITY
     if not _is_polynomial(residual):
-        rational = engine.to_sympy(residual, display=False)
-        if sp.count_ops(rational) <= _RATIONAL_FALLBACK_LIMIT and sp.cancel(sp.together(rational)) == 0:
-            return EntryResult(parameter, PROVED, "exact rational identity (SymPy cancel)")
-    counterexample = _search_counterexample(engine, parameter, lhs_c, rhs_c, rng)
+        # over a common denominator of the *unexpanded* difference: expanding first would give each power
+        # of a denominator its own term, and their product can be enormous
+        numerator, _ = difference.as_numer_denom()
+        if se.expand(numerator) == 0:
+            return RATIONAL_IDENTITY
+        if sympy_fallback:
+            rational = engine.to_sympy(residual, display=False)
+            if sp.count_ops(rational) <= _RATIONAL_FALLBACK_LIMIT and sp.cancel(sp.together(rational)) == 0:
+                return "exact rational identity (SymPy cancel)"
+    return None
+
+
+def _as_engine(engine: NetworkEngine, value: object) -> se.Basic:
+    """A parameter name means the direct derivative; SymPy is converted; SymEngine passes through."""
+    if isinstance(value, str):
+        parameter = engine.net.parameter(value)
+        return engine.direct([parameter])[parameter]
+    if isinstance(value, se.Basic):
+        return value
+    if isinstance(value, (sp.Basic, int)):
+        return engine.to_engine(sp.Integer(value) if isinstance(value, int) else value)
+    raise ShapeError(f"expected a SymPy or SymEngine expression, got {type(value).__name__}")
+
+
+def compare_entry(
+    net: MLP,
+    parameter: sp.Symbol | str,
+    candidate: sp.Basic | se.Basic,
+    *,
+    reference: sp.Basic | se.Basic | None = None,
+    tries: int = 6,
+    seed: int = 0,
+) -> EntryResult:
+    """Compare one candidate ∂e/∂θ with the direct derivative (or ``reference``) exactly.
+
+    ``proved`` when an exact identity holds; otherwise ``differs`` with a counterexample, or
+    ``undecided`` (with ``points`` = how many random points agreed — numeric evidence, not a proof).
+
+    >>> from symbackprop import MLP
+    >>> from symbackprop.activations import phi_prime
+    >>> net = MLP([1, 1])
+    >>> (a,), (y,), (x,), (z,) = net.a(1), net.y, net.x, net.z(1)
+    >>> compare_entry(net, "w^1_11", 2 * (a - y) * phi_prime(z) * x).status
+    'proved'
+    >>> compare_entry(net, "w^1_11", (a - y) * phi_prime(z) * x).status
+    'differs'
+    """
+    engine = engine_for(net)
+    if isinstance(parameter, str):
+        parameter = net.parameter(parameter)
+    net.parameter_info(parameter)
+    lhs = engine.direct([parameter])[parameter] if reference is None else _as_engine(engine, reference)
+    return _compare(engine, parameter, lhs, _as_engine(engine, candidate), random.Random(seed), tries=tries)
+
+
+def _compare(
+    engine: NetworkEngine, parameter: sp.Symbol, lhs: se.Basic, rhs: se.Basic, rng: random.Random, *, tries: int = 6
+) -> EntryResult:
+    method = _exact_identity(engine, lhs, rhs, sympy_fallback=True)
+    if method is not None:
+        return EntryResult(parameter, PROVED, method)
+    lhs_c, rhs_c = engine.concretise(lhs), engine.concretise(rhs)
+    counterexample = _search_counterexample(engine, parameter, lhs_c, rhs_c, rng, tries=tries)
     if counterexample is not None:
         return EntryResult(parameter, DIFFERS, "not identical; numbers differ", counterexample)
-    return EntryResult(parameter, UNDECIDED, "not shown identical, and equal at every point tried (not a proof)")
+    return EntryResult(
+        parameter, UNDECIDED, f"not shown identical, and equal at every point tried ({tries}; not a proof)", points=tries
+    )
 
 
 def _is_polynomial(expression: se.Basic) -> bool:

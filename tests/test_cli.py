@@ -81,6 +81,25 @@ def test_train_on_a_users_csv(tmp_path, capsys):
     assert "points: 4 samples, 2 features, binary" in capsys.readouterr().out
 
 
+# --- check: one answer, or a whole class -------------------------------------------------------------
+
+CHECK = ["check", "--sizes", "2,2,1", "--activation", "sigmoid", "--bias"]
+
+
+def test_check_reports_a_correct_answer_with_exit_status_0():
+    result = run_cli(*CHECK, "--wrt", "b^2_1", "--answer", r"\delta^{2}_{1}\,\sigma'(z^{2}_{1})")
+    assert result.returncode == 0, result.stderr
+    assert "verdict    CORRECT — exact" in result.stdout
+    assert r"\frac{\partial e}{\partial b^{2}_{1}}" in result.stdout
+
+
+def test_check_explains_a_wrong_answer_with_exit_status_1():
+    result = run_cli(*CHECK, "--wrt", "b^2_1", "--answer", "delta^2_1 * sigma'(z^2_1) * a^1_2")
+    assert result.returncode == 1, result.stderr
+    for part in ("verdict    WRONG", "this is ∂e/∂w^2_12, a weight gradient", "counterexample at", "expected   ∂e/∂b^2_1 = σ'(z^2_1) δ^2_1"):
+        assert part in result.stdout
+
+
 @pytest.mark.parametrize(
     "args, message",
     [
@@ -94,6 +113,22 @@ def test_train_on_a_users_csv(tmp_path, capsys):
 )
 def test_train_bad_input_gives_a_clear_error(args, message, capsys):
     assert main(args) == 2
+    err = capsys.readouterr().err
+    assert message in err and "Traceback" not in err
+
+
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["--wrt", "b^2_1", "--answer", "__import__('os')"], "unexpected character '_'"),
+        (["--wrt", "b^2_1", "--answer", "9^9^9^9"], "too large"),
+        (["--wrt", "b^9_1", "--answer", "x_1"], "layer 9 does not exist"),
+        (["--answer", "x_1"], "--wrt is required"),
+        (["--wrt", "b^2_1", "--answer", "x_1", "--time-limit", "0"], "--time-limit"),
+    ],
+)
+def test_check_rejects_bad_input_with_a_clear_error(args, message, capsys):
+    assert main([*CHECK, *args]) == 2
     err = capsys.readouterr().err
     assert message in err and "Traceback" not in err
 
@@ -115,3 +150,43 @@ def test_unwritable_paths_and_bad_seeds_are_clear_errors(args, capsys):
     assert main(args) == 2
     err = capsys.readouterr().err
     assert "error:" in err and "Traceback" not in err
+
+
+def test_check_grades_a_class_csv_through_the_console_script(tmp_path):
+    answers = tmp_path / "class.csv"
+    answers.write_text(
+        "id,answer,wrt\n"
+        "s1,delta^2_1 * sigma'(z^2_1),b^2_1\n"
+        "s2,delta^2_1 * sigma'(z^2_1) * a^1_2,b^2_1\n"
+        "s3,\"2(y_1 - a^2_1) a^2_1 (1 - a^2_1)\",b^2_1\n"
+        "s4,__import__('os').system('touch pwned'),b^2_1\n"
+        "s5,δ^1_1 σ'(z^1_1) x_2,w^1_12\n"
+        "s6,,b^2_1\n",
+        encoding="utf-8",
+    )
+    out = tmp_path / "results.csv"
+    result = run_cli(*CHECK, "--answers", str(answers), "--out", str(out), "--no-progress")
+    assert result.returncode == 0, result.stderr
+    assert "graded 6 answers" in result.stderr and "answers/s" in result.stderr
+    import csv
+
+    with out.open(encoding="utf-8", newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    assert [row["verdict"] for row in rows] == ["correct", "wrong", "wrong", "syntax error", "correct", "syntax error"]
+    assert rows[1]["mistake"] == "extra_activation" and rows[2]["mistake"] == "sign"
+    assert not (tmp_path / "pwned").exists()
+
+
+def test_check_without_a_parameter_for_every_row_is_an_error(tmp_path, capsys):
+    answers = tmp_path / "class.csv"
+    answers.write_text("id,answer\ns1,x_1\n", encoding="utf-8")
+    assert main([*CHECK, "--answers", str(answers)]) == 2
+    assert "pass --wrt" in capsys.readouterr().err
+
+
+def test_check_writes_results_to_standard_output_by_default(tmp_path, capsys):
+    answers = tmp_path / "class.csv"
+    answers.write_text("id,answer\ns1,delta^2_1\n", encoding="utf-8")
+    assert main([*CHECK, "--wrt", "b^2_1", "--answers", str(answers), "--jobs", "0", "--no-progress"]) == 0
+    captured = capsys.readouterr()
+    assert captured.out.startswith("id,wrt,answer,verdict") and "missing_phi_prime" in captured.out

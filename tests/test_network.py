@@ -76,3 +76,13 @@ def test_asking_for_layers_that_do_not_exist_is_a_spec_error():
         net.W(0)
     with pytest.raises(SpecError):
         net.b(1)
+
+
+def test_generic_phi_of_a_number_stays_symbolic_and_answers_assumption_queries():
+    """φ(1/2) has no numeric value; SymPy must not mistake φ for mpmath's golden-ratio constant."""
+    from symbackprop.activations import phi
+
+    value = phi(sp.Rational(1, 2))
+    assert value.is_zero is None and value.is_positive is None
+    assert value.evalf() == value
+    assert (value**16).is_zero is None

@@ -201,3 +201,41 @@ def test_incomplete_or_foreign_candidates_are_rejected_clearly():
         prove(net, backprop(MLP([2, 1])))
     with pytest.raises(ShapeError, match="SymPy expression"):
         prove(net, {"w^1_11": "x", "w^1_12": "y"})
+
+
+# --- one entry at a time (used by the answer checker) -----------------------------------------------
+
+def test_compare_entry_proves_a_right_entry_and_refutes_a_wrong_one_with_a_counterexample():
+    from symbackprop.prove import compare_entry
+
+    net = MLP([2, 2, 1], activation="sigmoid", bias=True)
+    (a,), (y,) = net.a(2), net.y
+    right = 2 * (a - y) * a * (1 - a)
+    assert compare_entry(net, "b^2_1", right).status == "proved"
+    wrong = compare_entry(net, "b^2_1", (a - y) * a * (1 - a))
+    assert wrong.status == "differs"
+    example = wrong.counterexample
+    assert example.direct_value == pytest.approx(2 * example.candidate_value)
+
+
+def test_compare_entry_reports_numeric_agreement_as_undecided_with_its_point_count():
+    from symbackprop.prove import compare_entry
+
+    net = MLP([1, 1], activation="sigmoid")
+    (z,), (x,), (y,), (a,) = net.z(1), net.x, net.y, net.a(1)
+    result = compare_entry(net, "w^1_11", 2 * (a - y) * sp.exp(-z) / (1 + sp.exp(-z)) ** 2 * x, tries=4)
+    assert result.status == "undecided" and result.points == 4
+    assert "not a proof" in result.method
+
+
+def test_exact_identity_finds_a_rational_identity_and_says_none_for_a_wrong_one():
+    from symbackprop.prove import RATIONAL_IDENTITY, exact_identity
+
+    net = MLP([1, 1], activation="sigmoid")
+    (a,), (y,), (x,) = net.a(1), net.y, net.x
+    right = 2 * (a - y) * a * (1 - a) * x
+    one = 1 / (1 + a) + a / (1 + a)  # = 1, but only over a common denominator
+    assert exact_identity(net, right * one, "w^1_11") == RATIONAL_IDENTITY
+    assert exact_identity(net, right * 2, "w^1_11") is None
+    with pytest.raises(ShapeError):
+        exact_identity(net, 1.5j, "w^1_11")

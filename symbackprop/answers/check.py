@@ -1,0 +1,504 @@
+"""Check one homework answer for ∂e/∂θ: exactly where possible, with a counterexample and feedback.
+
+1. The answer is parsed by the safe grammar (:mod:`symbackprop.parse`) into the network's own symbols.
+2. a, z, q and δ are replaced by their definitions (δ^ℓ = ∂e/∂a^ℓ by the lecture's recursion) and every
+   equivalent form of a concrete activation is normalised (:mod:`.convert`).
+3. It is compared with the *direct* derivative of the composed loss — not with backprop — by an exact
+   identity (:func:`symbackprop.prove.exact_identity`).  Only where no exact method applies does the
+   verdict rest on agreement at random points (40 digits), and it then says so and never "proved".
+4. A wrong answer gets a counterexample (the symbols' values and both numbers) and, when one of the
+   typical mistakes reproduces it exactly (missing φ', sign, factor 2, wrong index or transpose, an
+   extra a^{ℓ-1}, the wrong layer), feedback naming that mistake.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import time
+from dataclasses import dataclass, field
+
+import mpmath
+import symengine as se
+import sympy as sp
+
+from .. import notation
+from ..activations import relu, sigmoid
+from ..derive import backprop, backprop_steps
+from ..network import MLP
+from ..notation import plain
+from ..parse import Limits, parse_expression
+from ..prove import _exact_identity
+from .context import PRECISION, AnswerContext, Point, context_for
+from .forms import SCALARS, Form, correct_form, mutations
+from .size import EXACT_LIMIT, expansion_bound
+
+__all__ = ["Verdict", "Mistake", "AnswerCounterexample", "check_answer", "parse_answer"]
+
+CORRECT, WRONG, TIMEOUT = "correct", "wrong", "timeout"
+_TOLERANCE = mpmath.mpf(10) ** -25
+
+
+@dataclass(frozen=True)
+class AnswerCounterexample:
+    """Where an answer and ∂e/∂θ give different numbers: the symbols' values and both numbers."""
+
+    values: dict[str, float]
+    answer_value: float | None
+    expected_value: float
+    phi: str | None = None  # the φ used for a generic network
+    note: str = ""
+
+    def describe(self, parameter: str, *, max_values: int = 20) -> str:
+        items = list(self.values.items())
+        shown = ", ".join(f"{name}={value:.6g}" for name, value in items[:max_values])
+        if len(items) > max_values:
+            shown += f", … ({len(items) - max_values} more)"
+        where = f"at {shown}" + (f" (with φ = {self.phi})" if self.phi else "")
+        answer = self.note or f"{self.answer_value:.12g}"
+        return f"{where}: your answer = {answer}, ∂e/∂{parameter} = {self.expected_value:.12g}"
+
+
+@dataclass(frozen=True)
+class Mistake:
+    """The typical mistake an answer reproduces: ``code`` like ``missing_phi_prime`` or ``sign+factor_2``."""
+
+    code: str
+    label: str
+    explanation: str
+    form_plain: str
+    form_latex: str
+    exact: bool
+
+    def describe(self) -> str:
+        how = "exactly" if self.exact else "at every random point (numerically)"
+        return f"{self.label} — your answer equals {self.form_plain} {how}"
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """The outcome of :func:`check_answer`.  ``str(verdict)`` is the CLI's report; notebooks show LaTeX."""
+
+    network: str
+    parameter: str
+    parameter_latex: str
+    answer: str
+    parsed: sp.Expr | None
+    status: str
+    correct: bool
+    proved: bool
+    decided_by: str
+    expected_plain: str
+    expected_expanded: str
+    expected_latex: str
+    deltas_plain: tuple[str, ...] = ()
+    deltas_latex: tuple[str, ...] = ()
+    mistake: Mistake | None = None
+    counterexample: AnswerCounterexample | None = None
+    seconds: float = 0.0
+    notes: tuple[str, ...] = field(default=())
+
+    @property
+    def feedback(self) -> str:
+        """One paragraph: what is right or wrong, and why."""
+        if self.correct:
+            text = f"Correct ({self.decided_by})."
+        elif self.status == TIMEOUT:
+            text = f"Not decided: {self.decided_by}."
+        elif self.mistake is not None:
+            text = f"Likely mistake: {self.mistake.describe()}. {self.mistake.explanation}"
+        else:
+            text = f"Not equal to ∂e/∂{self.parameter}, and none of the typical mistakes reproduces it."
+            text += "".join(f" Note: {note}." for note in self.notes)
+        if self.counterexample is not None:
+            text += f" Counterexample {self.counterexample.describe(self.parameter, max_values=8)}."
+        return text
+
+    def text(self) -> str:
+        """The multi-line report printed by ``symbackprop check``."""
+        verdict = {CORRECT: "CORRECT", WRONG: "WRONG", TIMEOUT: "UNDECIDED"}[self.status]
+        lines = [
+            f"∂e/∂{self.parameter} for the network {self.network}",
+            f"answer     {self.answer}",
+        ]
+        if self.parsed is not None:
+            lines.append(f"read as    {plain(self.parsed)}")
+        lines.append(f"verdict    {verdict} — {self.decided_by}")
+        if self.mistake is not None:
+            lines.append(f"mistake    {self.mistake.describe()}")
+            lines.append(f"why        {self.mistake.explanation}")
+        elif self.status == WRONG:
+            lines.append("mistake    none of the typical mistakes reproduces this answer")
+        if self.counterexample is not None:
+            lines.append(f"counterexample {self.counterexample.describe(self.parameter)}")
+        lines.append(f"expected   ∂e/∂{self.parameter} = {self.expected_plain} = {self.expected_expanded}")
+        for definition in self.deltas_plain:
+            lines.append(f"  where    {definition}")
+        lines.append(f"LaTeX      {self.expected_latex}")
+        lines.extend(f"note       {note}" for note in self.notes)
+        return "\n".join(lines)
+
+    def __str__(self) -> str:
+        return self.text()
+
+    def _repr_latex_(self) -> str:
+        """For notebooks.  Built only from SymPy's printer and our own strings — never the raw answer text."""
+        title = {CORRECT: r"\text{correct}", WRONG: r"\text{wrong}", TIMEOUT: r"\text{undecided}"}[self.status]
+        how = r"\text{ (exact identity)}" if self.proved else (r"\text{ (numeric agreement, not a proof)}" if self.correct else "")
+        rows = [title + how]
+        if self.parsed is not None:
+            rows.append(r"\text{your answer: }" + sp.latex(self.parsed))
+        if self.mistake is not None:
+            rows.append(r"\text{likely mistake: }" + _latex_title(self.mistake.code) + r"\text{; your answer} = " + self.mistake.form_latex)
+        rows.append(self.expected_latex)
+        rows.extend(self.deltas_latex)
+        return "$\\displaystyle\\begin{array}{l}" + r"\\ ".join(rows) + r"\end{array}$"
+
+
+_LATEX_TITLES = {
+    "sign": r"\text{the sign is flipped}",
+    "factor_2": r"\text{a factor 2 is missing (the loss has no }\tfrac{1}{2}\text{)}",
+    "extra_factor_2": r"\text{an extra factor 2}",
+    "missing_phi_prime": r"\text{a factor }\varphi'\text{ is missing}",
+    "extra_phi_prime": r"\text{an extra factor }\varphi'",
+    "extra_activation": r"\text{an extra factor }a^{\ell-1}_{j}\text{ (a weight gradient for a bias)}",
+    "missing_activation": r"\text{the factor }a^{\ell-1}_{j}\text{ is missing (a bias gradient for a weight)}",
+    "transpose": r"\text{transposed indices}",
+    "wrong_index": r"\text{a wrong index}",
+    "wrong_layer": r"\text{the wrong layer}",
+}
+
+
+def _latex_title(code: str) -> str:
+    return r"\text{, }".join(_LATEX_TITLES.get(part, r"\text{" + part.replace("_", " ") + "}") for part in code.split("+"))
+
+
+# --- the expected answer, shown in the lecture's notation ------------------------------------------------
+
+@dataclass(frozen=True)
+class _Expected:
+    plain: str
+    expanded: str
+    latex: str
+    deltas_plain: tuple[str, ...]
+    deltas_latex: tuple[str, ...]
+
+
+def _expected(context: AnswerContext, parameter: sp.Symbol) -> _Expected:
+    key = ("expected", parameter)
+    if key not in context.cache:
+        net = context.net
+        form = correct_form(context, parameter)
+        gradients = context.cache.get("backprop")
+        if gradients is None:
+            gradients = context.cache["backprop"] = backprop(net)
+        expanded = gradients[parameter]
+        _, layer, i, _ = net.parameter_info(parameter)
+        deltas_plain, deltas_latex = _delta_definitions(context, layer, i)
+        latex = (
+            rf"\frac{{\partial e}}{{\partial {parameter.name}}} = {form.latex} = {sp.latex(expanded)}"
+        )
+        context.cache[key] = _Expected(form.plain, plain(expanded), latex, deltas_plain, deltas_latex)
+    return context.cache[key]  # type: ignore[return-value]
+
+
+def _delta_definitions(context: AnswerContext, layer: int, i: int) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """δ^ℓ_i by the recursion (L9), down from δ^L = ∂e/∂a^L, for the δ's the short form uses."""
+    net = context.net
+    steps = context.cache.get("steps")
+    if steps is None:
+        steps = context.cache["steps"] = backprop_steps(net)
+    plain_lines: list[str] = []
+    latex_lines: list[str] = []
+    needed = [(layer, i)]
+    seen: set[tuple[int, int]] = set()
+    while needed:
+        current, index = needed.pop(0)
+        if (current, index) in seen:
+            continue
+        seen.add((current, index))
+        symbol = notation.delta(current, index)
+        a_symbol = net.a(current)[index - 1]
+        if current == net.depth:
+            value = steps.output_delta[index - 1]
+            plain_lines.append(f"δ^{current}_{index} = ∂e/∂{notation.plain_name(a_symbol.name)} = {plain(value)}")
+            latex_lines.append(rf"{symbol.name} = \frac{{\partial e}}{{\partial {a_symbol.name}}} = {sp.latex(value)}")
+            continue
+        above = current + 1
+        activation = net.activation(above).name
+        plain_terms, latex_terms = [], []
+        for m in range(1, net.sizes[above] + 1):
+            weight = net.W(above)[m - 1, index - 1]
+            prime = "" if activation == "identity" else f" {_prime_plain(activation)}(z^{above}_{m})"
+            prime_latex = "" if activation == "identity" else rf"\,{_prime_latex(activation)}\left(z^{{{above}}}_{{{m}}}\right)"
+            plain_terms.append(f"{notation.plain_name(weight.name)}{prime} δ^{above}_{m}")
+            latex_terms.append(rf"{weight.name}{prime_latex}\,\delta^{{{above}}}_{{{m}}}")
+            needed.append((above, m))
+        plain_lines.append(f"δ^{current}_{index} = ∂e/∂{notation.plain_name(a_symbol.name)} = " + " + ".join(plain_terms))
+        latex_lines.append(rf"{symbol.name} = \frac{{\partial e}}{{\partial {a_symbol.name}}} = " + " + ".join(latex_terms))
+    return tuple(plain_lines), tuple(latex_lines)
+
+
+def _prime_plain(name: str) -> str:
+    return {"phi": "φ'", "sigmoid": "σ'", "tanh": "tanh'", "relu": "ReLU'"}[name]
+
+
+def _prime_latex(name: str) -> str:
+    return {"phi": r"\varphi'", "sigmoid": r"\sigma'", "tanh": r"\tanh'", "relu": r"\operatorname{ReLU}'"}[name]
+
+
+# --- checking ------------------------------------------------------------------------------------------
+
+def parse_answer(net: MLP, answer: str, *, limits: Limits | None = None) -> sp.Expr:
+    """Parse an answer in the lecture's notation into the network's own symbols (safe: no eval).
+
+    >>> from symbackprop import MLP
+    >>> parse_answer(MLP([2, 2, 1], bias=True), r"\\varphi'(z^{2}_{1})\\,\\delta^{2}_{1}")
+    \\delta^{2}_{1}*phi'(z^{2}_{1})
+    """
+    return parse_expression(answer, vocabulary=context_for(net).parse_vocabulary(limits))
+
+
+def check_answer(
+    net: MLP,
+    wrt: str | sp.Symbol,
+    answer: str,
+    *,
+    diagnose: bool = True,
+    time_limit: float = 10.0,
+    limits: Limits | None = None,
+) -> Verdict:
+    """Check ``answer`` (plain math or LaTeX in the lecture's notation) for ∂e/∂``wrt``.
+
+    Raises :class:`~symbackprop.errors.AnswerSyntaxError` (a ``ValueError``) for text that is not valid
+    notation, with the offending position.  ``time_limit`` bounds the optional stages (numeric points,
+    diagnosis); every step is bounded by the parser's size limits.
+
+    >>> from symbackprop import MLP
+    >>> net = MLP([2, 2, 1], activation="sigmoid", bias=True)
+    >>> check_answer(net, "b^2_1", "delta^2_1 * sigma'(z^2_1)").correct
+    True
+    >>> check_answer(net, "b^2_1", "delta^2_1 * sigma'(z^2_1) * a^1_2").mistake.code
+    'extra_activation'
+    """
+    started = time.perf_counter()
+    deadline = started + time_limit
+    parameter = net.parameter(wrt) if isinstance(wrt, str) else wrt
+    net.parameter_info(parameter)
+    context = context_for(net)
+    parsed = parse_answer(net, answer, limits=limits)
+    candidate = context.converter(parsed)
+    reference = context.reference(parameter)
+    expected = _expected(context, parameter)
+    base = dict(
+        notes=_activation_notes(net, parsed),
+        network=net.spec.describe(),
+        parameter=notation.plain_name(parameter.name),
+        parameter_latex=parameter.name,
+        answer=answer,
+        parsed=parsed,
+        expected_plain=expected.plain,
+        expected_expanded=expected.expanded,
+        expected_latex=expected.latex,
+        deltas_plain=expected.deltas_plain,
+        deltas_latex=expected.deltas_latex,
+    )
+
+    method = _identical(context, reference, candidate)
+    if method is not None:
+        return Verdict(status=CORRECT, correct=True, proved=True, decided_by=method, seconds=time.perf_counter() - started, **base)
+
+    answers: dict[int, object] = {}
+    agreed = 0
+    witness: int | None = None
+    for index, point in enumerate(context.points):
+        if time.perf_counter() > deadline:
+            break
+        expected_value = context.value(reference, point, shared=True)
+        if expected_value is None:
+            continue
+        value = answers[index] = context.value(candidate, point, shared=False)
+        if value is None:
+            continue
+        if _close(value, expected_value):
+            agreed += 1
+        else:
+            witness = index
+            break
+    if witness is None and agreed == 0:
+        undefined = [index for index, value in answers.items() if value is None]
+        if undefined:
+            witness = undefined[0]
+        else:
+            return Verdict(
+                status=TIMEOUT,
+                correct=False,
+                proved=False,
+                decided_by=f"the time limit of {time_limit:g} s was reached before a decision",
+                seconds=time.perf_counter() - started,
+                **base,
+            )
+    if witness is None:
+        return Verdict(
+            status=CORRECT,
+            correct=True,
+            proved=False,
+            decided_by=f"agrees at {agreed} random points ({PRECISION}-digit arithmetic; not a proof — no exact method applies here)",
+            seconds=time.perf_counter() - started,
+            **base,
+        )
+    counterexample = _counterexample(context, reference, answers[witness], context.points[witness])
+    mistake = None
+    if diagnose:
+        mistake = _diagnose(context, parameter, candidate, witness, answers, deadline)
+    return Verdict(
+        status=WRONG,
+        correct=False,
+        proved=False,
+        decided_by="not equal: the numbers differ at a random point (the counterexample below)",
+        mistake=mistake,
+        counterexample=counterexample,
+        seconds=time.perf_counter() - started,
+        **base,
+    )
+
+
+def _identical(context: AnswerContext, lhs: se.Basic, rhs: se.Basic) -> str | None:
+    """How lhs ≡ rhs was shown exactly, or None.  After the engine's stages: rational in e^{z} for tanh
+    neurons whose e^{z} appears, and — for softmax outputs — given that the target is one-hot (Σ_j y_j = 1)."""
+    engine = context.engine
+    left, right = context.concrete(lhs), context.concrete(rhs)
+    if expansion_bound(left - right) > EXACT_LIMIT:
+        return None  # too large to expand safely: the numbers decide, and the verdict says so
+    method = _exact_identity(engine, lhs, rhs, sympy_fallback=False)
+    if method is not None:
+        return method
+    used = (left.free_symbols | right.free_symbols) & context.converter.exp_atoms.keys()
+    if used:
+        left, right = context.converter.rationalise(left, used), context.converter.rationalise(right, used)
+        if expansion_bound(left - right) > EXACT_LIMIT:
+            return None
+        if _exact_identity(engine, left, right, sympy_fallback=False) is not None:
+            return "exact rational identity in e^{z} (tanh z = (e^{2z} − 1)/(e^{2z} + 1))"
+    if context.net.softmax:
+        *others, last = [engine.symbol[y] for y in context.net.y]
+        one_hot = {last: 1 - se.add(*others)}
+        if _exact_identity(engine, left.xreplace(one_hot), right.xreplace(one_hot), sympy_fallback=False) is not None:
+            return "exact identity given Σ_j y_j = 1 (a one-hot target, L22)"
+    return None
+
+
+_FUNCTION_NAMES = {"sigmoid": "σ", "tanh": "tanh", "relu": "ReLU"}
+
+
+def _activation_notes(net: MLP, parsed: sp.Expr) -> tuple[str, ...]:
+    """Notes when the answer uses an activation that no layer of the network has."""
+    used = {"sigmoid": parsed.atoms(sigmoid), "tanh": parsed.atoms(sp.tanh), "relu": parsed.atoms(relu)}
+    layers = [net.activation(layer).name for layer in range(1, net.depth + 1)]
+    own = ", ".join(dict.fromkeys("φ (generic)" if name == "phi" else _FUNCTION_NAMES.get(name, name) for name in layers))
+    notes = []
+    for name, found in used.items():
+        if found and name not in layers:
+            notes.append(
+                f"the answer uses {_FUNCTION_NAMES[name]}, but no layer of this network has that activation "
+                f"(its activations: {own}); write φ(·), φ'(·) for the layer's own activation"
+            )
+    return tuple(notes)
+
+
+def _close(left: object, right: object, scale: sp.Rational = sp.Integer(1)) -> bool:
+    """left == scale·right up to rounding in 40-digit arithmetic."""
+    with mpmath.workdps(PRECISION):
+        right = right * mpmath.mpf(int(scale.p)) / int(scale.q)  # type: ignore[operator]
+        return abs(left - right) <= _TOLERANCE * (1 + abs(left) + abs(right))  # type: ignore[operator]
+
+
+def _is_real(value: object) -> bool:
+    return not isinstance(value, mpmath.mpc) or abs(value.imag) <= _TOLERANCE * (1 + abs(value))
+
+
+def _counterexample(context: AnswerContext, reference: se.Basic, value: object, point: Point) -> AnswerCounterexample:
+    expected = context.value(reference, point, shared=True)
+    generic = any(context.net.activation(layer).generic for layer in range(1, context.net.depth + 1))
+    note = ""
+    answer_value: float | None = None
+    if value is None:
+        note = "undefined here (a division by zero, a log of 0, or a number too large to evaluate)"
+    elif not _is_real(value):
+        note = f"not a real number ({mpmath.nstr(value, 8)})"
+    else:
+        answer_value = float(mpmath.re(value))
+    return AnswerCounterexample(
+        values=context.point_values(point),
+        answer_value=answer_value,
+        expected_value=float(expected),
+        phi=point.phi if generic else None,
+        note=note,
+    )
+
+
+def _forms(context: AnswerContext, parameter: sp.Symbol) -> list[Form]:
+    key = ("forms", parameter)
+    if key not in context.cache:
+        context.cache[key] = [correct_form(context, parameter), *mutations(context, parameter)]
+    return context.cache[key]  # type: ignore[return-value]
+
+
+def _diagnose(
+    context: AnswerContext, parameter: sp.Symbol, candidate: se.Basic, witness: int, answers: dict, deadline: float
+) -> Mistake | None:
+    """The first typical mistake that reproduces the answer exactly (else one that agrees numerically)."""
+    screening = [witness] + [index for index in range(len(context.points)) if index != witness][:1]
+    values = {}
+    for index in screening:
+        if index not in answers:
+            answers[index] = context.value(candidate, context.points[index], shared=False)
+        values[index] = answers[index]
+    if any(value is None or not _is_real(value) for value in values.values()):
+        return None
+    numeric_match: Mistake | None = None
+    for form in _forms(context, parameter):
+        if time.perf_counter() > deadline:
+            break
+        form_values = {index: context.value(form.value, context.points[index], shared=True) for index in screening}
+        if any(value is None for value in form_values.values()):
+            continue
+        for factor, scalar_code, scalar_label in SCALARS:
+            if form.code == "correct" and factor == 1:
+                continue
+            if not all(_close(values[index], form_values[index], factor) for index in screening):
+                continue
+            mistake = _mistake(form, factor, scalar_code, scalar_label)
+            guess = se.Rational(int(factor.p), int(factor.q)) * form.value
+            if _identical(context, guess, candidate) is not None:
+                return mistake
+            if numeric_match is None and _agrees_everywhere(context, guess, candidate):
+                numeric_match = dataclasses.replace(mistake, exact=False)
+    return numeric_match
+
+
+def _agrees_everywhere(context: AnswerContext, left: se.Basic, right: se.Basic) -> bool:
+    for point in context.points:
+        a, b = context.value(left, point, shared=False), context.value(right, point, shared=False)
+        if a is None or b is None or not _close(a, b):
+            return False
+    return True
+
+
+def _mistake(form: Form, factor: sp.Rational, scalar_code: str, scalar_label: str) -> Mistake:
+    prefix = {1: "", -1: "−", sp.Rational(1, 2): "½ ", sp.Rational(-1, 2): "−½ ", 2: "2 ", -2: "−2 "}[factor]
+    prefix_latex = {1: "", -1: "-", sp.Rational(1, 2): r"\tfrac{1}{2}\,", sp.Rational(-1, 2): r"-\tfrac{1}{2}\,", 2: r"2\,", -2: r"-2\,"}[factor]
+    scalar_explanation = {
+        "sign": "Check the sign: ∂/∂a (y − a)² = 2(a − y), and every later factor keeps that sign.",
+        "factor_2": "The lecture's loss e = Σ_j (y_j − a^L_j)² has no ½, so ∂e/∂a^L_j = 2(a^L_j − y_j).",
+        "extra_factor_2": "There is one factor 2, from differentiating the square in e.",
+    }
+    if form.code == "correct":
+        code, label = scalar_code, scalar_label[0].upper() + scalar_label[1:]
+        explanation = " ".join(scalar_explanation[part] for part in scalar_code.split("+"))
+    else:
+        code = form.code + (f"+{scalar_code}" if scalar_code else "")
+        label = form.label[0].upper() + form.label[1:] + (f", and {scalar_label}" if scalar_label else "")
+        explanation = form.explanation + (
+            " " + " ".join(scalar_explanation[part] for part in scalar_code.split("+")) if scalar_code else ""
+        )
+    return Mistake(code, label, explanation, prefix + form.plain, prefix_latex + form.latex, True)

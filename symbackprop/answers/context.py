@@ -1,0 +1,206 @@
+"""Everything the checker knows about one network, computed once and cached per network.
+
+- the δ recursion (the lecture's δ = ∂e/∂a) in the engine's atoms, and two deliberately wrong variants
+  of it (no φ' in V, W instead of Wᵀ) that typical mistakes use;
+- the direct derivative ∂e/∂θ of each parameter (the independent reference);
+- a fixed set of random points (40-digit arithmetic) with every atom's value, shared by every answer,
+  so an answer is evaluated once per point and the references only once per network;
+- the parser vocabulary (the network's own symbols, with the size each symbol expands to).
+"""
+
+from __future__ import annotations
+
+import random
+import weakref
+from collections import ChainMap
+from dataclasses import dataclass
+
+import mpmath
+import symengine as se
+import sympy as sp
+
+from .. import notation
+from ..derive import backprop_steps
+from ..derive._engine import NetworkEngine, engine_for
+from ..network import MLP
+from ..parse import Limits, Vocabulary, lecture_vocabulary
+from ..prove import _evaluate, _random_point
+from .convert import AnswerConverter
+
+__all__ = ["AnswerContext", "context_for", "Point", "PRECISION"]
+
+PRECISION = 40  # decimal digits for numeric comparisons
+_CACHE_LIMIT = 20_000  # entries kept per cache before it is emptied
+_POINTS = 8
+_GENERIC_CHOICES = ("tanh", "sin", "softplus")
+_CONTEXTS: "weakref.WeakKeyDictionary[MLP, AnswerContext]" = weakref.WeakKeyDictionary()
+
+
+class _BoundedMath:
+    """mpmath, with a bound on the arguments of exp, sin, cos and tanh.
+
+    mpmath reduces such arguments with a precision that grows with their size, so e^{10^30} (or
+    e^{e^{e^{x}}}) would run practically for ever; beyond the bound a point counts as undefined
+    (overflow) instead."""
+
+    LIMIT = mpmath.mpf(10) ** 5
+    e = mpmath.e
+    log = staticmethod(mpmath.log)
+    sqrt = staticmethod(mpmath.sqrt)
+
+    @classmethod
+    def _bounded(cls, function):  # noqa: ANN001, ANN206
+        def apply(value):  # noqa: ANN001, ANN202
+            if abs(value) > cls.LIMIT:
+                raise OverflowError("argument too large to evaluate")
+            return function(value)
+
+        return staticmethod(apply)
+
+
+for _name in ("exp", "sin", "cos", "tanh"):
+    setattr(_BoundedMath, _name, _BoundedMath._bounded(getattr(mpmath, _name)))
+
+
+def context_for(net: MLP) -> "AnswerContext":
+    context = _CONTEXTS.get(net)
+    if context is None:
+        context = _CONTEXTS[net] = AnswerContext(net)
+    return context
+
+
+@dataclass
+class Point:
+    """One random point: values of every atom (x, y, w, b, a^ℓ_i, φ'-atoms) and the generic φ used."""
+
+    values: dict
+    phi: str
+    memo: dict
+
+
+class AnswerContext:
+    def __init__(self, net: MLP, *, points: int = _POINTS, seed: int = 20240917) -> None:
+        self.net = net
+        self.engine: NetworkEngine = engine_for(net)
+        self.delta = self._delta_values(transpose=False, drop_phi_prime=False)
+        self.converter = AnswerConverter(self.engine, self.delta)
+        self._variants: dict[str, dict[sp.Symbol, se.Basic] | None] = {}
+        self._references: dict[sp.Symbol, se.Basic] = {}
+        self._concrete: dict[se.Basic, se.Basic] = {}
+        self.cache: dict[tuple, object] = {}  # per-parameter forms and displays (answers.check)
+        rng = random.Random(seed)
+        generic = any(net.activation(layer).generic for layer in range(1, net.depth + 1))
+        self.points: list[Point] = []
+        with mpmath.workdps(PRECISION):
+            for index in range(points):
+                phi = _GENERIC_CHOICES[index % len(_GENERIC_CHOICES)] if generic else "tanh"
+                values = _random_point(self.engine, rng, phi, mpmath)
+                for layer in range(1, net.depth + 1):
+                    if net.activation(layer).name == "tanh":
+                        for i, definition in enumerate(self.engine.z_atoms[layer]):
+                            values[self.converter.exp_atom(layer, i)] = mpmath.exp(_evaluate(definition, values, mpmath, phi))
+                self.points.append(Point(values, phi, {}))
+        self.vocabulary: Vocabulary = lecture_vocabulary(net, weights=self._weights())
+
+    # --- the δ recursion and its wrong variants ------------------------------------------------------
+    def _delta_values(self, *, transpose: bool, drop_phi_prime: bool) -> dict[sp.Symbol, se.Basic] | None:
+        """δ^ℓ_i in engine atoms, top-down: δ^L = ∂e/∂a^L, δ^ℓ_i = Σ_m w^{ℓ+1}_{mi} φ'(z^{ℓ+1}_m) δ^{ℓ+1}_m.
+
+        ``transpose``: w^{ℓ+1}_{im} in place of w^{ℓ+1}_{mi} (None when that index does not exist);
+        ``drop_phi_prime``: the φ' factors left out of the recursion."""
+        net, engine = self.net, self.engine
+        steps = backprop_steps(net, generic=True)
+        values: dict[sp.Symbol, se.Basic] = {}
+        for i, symbol in enumerate(steps.delta_symbols[net.depth]):
+            values[symbol] = engine.to_engine(steps.output_delta[i], extra=values)
+        for layer in range(net.depth - 1, 0, -1):
+            above = layer + 1
+            for i in range(net.sizes[layer]):
+                terms = []
+                for m in range(net.sizes[above]):
+                    if transpose:
+                        if i >= net.sizes[above] or m >= net.sizes[layer]:
+                            return None
+                        weight = engine.symbol[net.W(above)[i, m]]
+                    else:
+                        weight = engine.symbol[net.W(above)[m, i]]
+                    factor = se.Integer(1) if drop_phi_prime else engine.d_atoms[above][m]
+                    terms.append(weight * factor * values[notation.delta(above, m + 1)])
+                values[notation.delta(layer, i + 1)] = se.add(*terms)
+        return values
+
+    def delta_variant(self, name: str) -> dict[sp.Symbol, se.Basic] | None:
+        """'no_phi_prime' or 'transpose' δ values (cached)."""
+        if name not in self._variants:
+            self._variants[name] = self._delta_values(transpose=name == "transpose", drop_phi_prime=name == "no_phi_prime")
+        return self._variants[name]
+
+    # --- references and numbers ----------------------------------------------------------------------
+    def reference(self, parameter: sp.Symbol) -> se.Basic:
+        """∂e/∂θ by differentiating the composed loss (not by backprop): the independent reference."""
+        if parameter not in self._references:
+            self._references[parameter] = self.engine.direct([parameter])[parameter]
+        return self._references[parameter]
+
+    def concrete(self, expression: se.Basic) -> se.Basic:
+        cached = self._concrete.get(expression)
+        if cached is None:
+            if len(self._concrete) > _CACHE_LIMIT:  # a long batch must not grow memory without bound
+                self._concrete.clear()
+            cached = self._concrete[expression] = self.engine.concretise(expression)
+        return cached
+
+    def value(self, expression: se.Basic, point: Point, *, shared: bool) -> object:
+        """The value of a (concretised) expression at a point, or None where it is undefined.
+
+        ``shared`` memoises sub-expressions for every later answer (references, mutations); answers use a
+        private layer over the shared memo so a batch does not grow it."""
+        memo = point.memo if shared else ChainMap({}, point.memo)
+        with mpmath.workdps(PRECISION):
+            try:
+                return _evaluate(self.concrete(expression), point.values, _BoundedMath, point.phi, memo)
+            except (ZeroDivisionError, ValueError, OverflowError, TypeError):
+                return None
+
+    def point_values(self, point: Point) -> dict[str, float]:
+        """x, y, w, b at a point (plain names), then the forward values a^ℓ_i they give."""
+        net, engine = self.net, self.engine
+        result: dict[str, float] = {}
+        for symbol in (*net.x, *net.y, *net.parameters):
+            result[notation.plain_name(symbol.name)] = float(point.values[engine.symbol[symbol]])
+        for layer in range(1, net.depth + 1):
+            for a_symbol, atom in zip(net.a(layer), engine.a_atoms[layer]):
+                result[notation.plain_name(a_symbol.name)] = float(point.values[atom])
+        return result
+
+    # --- the parser vocabulary -----------------------------------------------------------------------
+    def _weights(self) -> dict[sp.Symbol, int]:
+        """How many terms each symbol stands for once expanded (δ, z), for the parser's size bound."""
+        weights: dict[sp.Symbol, int] = {}
+        for symbol, value in self.delta.items():
+            weights[symbol] = _terms(se.expand(self.engine.concretise(value)))
+        for layer in range(1, self.net.depth + 1):
+            for z_symbol, definition in zip(self.net.z(layer), self.engine.z_atoms[layer]):
+                weights[z_symbol] = _terms(se.expand(definition))
+        return weights
+
+    def warm(self, parameters=()) -> None:  # noqa: ANN001
+        """Build the lazily cached parts (grammar, displays, per-parameter forms) — done in the parent
+        before worker processes are forked, so that no worker repeats it."""
+        from .check import _expected, _forms  # a cycle-free late import: check builds on this module
+
+        for parameter in parameters:
+            _expected(self, parameter)
+            _forms(self, parameter)
+        from ..parse import parse_expression
+
+        parse_expression("0", vocabulary=self.vocabulary)
+
+    def parse_vocabulary(self, limits: Limits | None = None) -> Vocabulary:
+        if limits is None:
+            return self.vocabulary
+        return lecture_vocabulary(self.net, weights=self.vocabulary.weights, limits=limits)
+
+
+def _terms(expression: se.Basic) -> int:
+    return len(expression.args) if isinstance(expression, se.Add) else 1
