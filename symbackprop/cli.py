@@ -150,6 +150,22 @@ def _claims(args: argparse.Namespace) -> int:
 COMMANDS["claims"] = ("every lecture item L1–L22 with its status and evidence", _register_claims, _claims)
 
 
+def _register_schedule(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("gamma", metavar="SCHEDULE", help='γ_k in k = 0, 1, 2, …, e.g. "1/(k+1)", "0.1/sqrt(k+1)", "0.9^k"')
+    parser.add_argument("--time-limit", type=float, default=30.0, metavar="S", help="give up after S seconds (default 30)")
+
+
+def _schedule(args: argparse.Namespace) -> int:
+    from .schedules import check_schedule
+
+    verdict = check_schedule(args.gamma, time_limit=args.time_limit)
+    print(verdict.report())
+    return 0 if verdict.satisfied else 1
+
+
+COMMANDS["schedule"] = ("decide whether a step-size schedule satisfies Σγ_k = ∞, Σγ_k² < ∞ (L5)", _register_schedule, _schedule)
+
+
 def _register_demo(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--out", default="symbackprop-demo", metavar="DIR", help="where the files go (default ./symbackprop-demo)")
     parser.add_argument("--no-pdf", action="store_true", help="do not run pdflatex even when it is installed")

@@ -10,13 +10,14 @@ decide, the verdict says "undecided" rather than guessing.
 
 from __future__ import annotations
 
+import multiprocessing
 from dataclasses import dataclass
 
 import sympy as sp
 
-from .errors import NotSupportedError
+from .errors import NotSupportedError, SymbackpropError
 
-__all__ = ["K", "ScheduleVerdict", "robbins_monro"]
+__all__ = ["K", "ScheduleVerdict", "robbins_monro", "check_schedule"]
 
 K = sp.Symbol("k", integer=True, nonnegative=True)
 """The iteration counter k = 0, 1, 2, … of the lecture's SGD."""
@@ -101,3 +102,55 @@ def _positivity(schedule: sp.Expr, k: sp.Symbol) -> tuple[bool | None, str]:
         first = next(n for n, value in enumerate(values) if value.is_positive is False)
         return False, f"γ_{first} = {sp.sstr(values[first])} is not positive"
     return None, "not decided by SymPy's assumptions; γ_0…γ_49 are positive"
+
+
+def check_schedule(text: str, *, time_limit: float = 30.0) -> ScheduleVerdict:
+    """Parse a typed schedule safely (no eval; bounded size) and decide L5 within ``time_limit`` seconds.
+
+    >>> check_schedule("1/(k+1)").satisfied
+    True
+    """
+    from .parse import parse_expression, schedule_vocabulary
+
+    if not isinstance(time_limit, (int, float)) or not 0 < time_limit <= 600:
+        raise NotSupportedError(f"the time limit must be between 0 and 600 seconds, got {time_limit!r}")
+    schedule = parse_expression(text, vocabulary=schedule_vocabulary("k"))
+    return _with_time_limit(schedule, float(time_limit))
+
+
+def _with_time_limit(schedule: sp.Expr, seconds: float) -> ScheduleVerdict:
+    """Run :func:`robbins_monro` in a forked child that is killed after ``seconds`` (SymPy's summation
+    tests can take unbounded time on unusual input)."""
+    methods = multiprocessing.get_all_start_methods()
+    if "fork" not in methods:  # pragma: no cover - Windows: no hard limit, the parser's bounds remain
+        return robbins_monro(schedule)
+    context = multiprocessing.get_context("fork")
+    receiver, sender = context.Pipe(duplex=False)
+    child = context.Process(target=_decide_in_child, args=(schedule, sender), daemon=True)
+    child.start()
+    sender.close()
+    try:
+        if not receiver.poll(seconds):
+            raise NotSupportedError(f"SymPy could not decide this schedule within {seconds:g} s")
+        outcome = receiver.recv()
+    except EOFError:
+        raise NotSupportedError("deciding this schedule failed unexpectedly") from None
+    finally:
+        if child.is_alive():
+            child.kill()
+        child.join(timeout=5)
+        receiver.close()
+    if isinstance(outcome, ScheduleVerdict):
+        return outcome
+    raise NotSupportedError(str(outcome))
+
+
+def _decide_in_child(schedule: sp.Expr, sender) -> None:  # noqa: ANN001  # pragma: no cover - runs in the child
+    try:
+        sender.send(robbins_monro(schedule))
+    except SymbackpropError as error:
+        sender.send(str(error))
+    except Exception as error:  # noqa: BLE001 - anything SymPy raises becomes a message, not a traceback
+        sender.send(f"SymPy could not decide this schedule ({type(error).__name__})")
+    finally:
+        sender.close()

@@ -50,3 +50,39 @@ def test_report_names_each_condition():
 def test_a_plain_symbol_named_k_is_the_iteration_counter():
     verdict = robbins_monro(1 / (sp.Symbol("k") + 1))
     assert verdict.satisfied is True and verdict.schedule == 1 / (K + 1)
+
+
+# --- typed schedules: parsed safely, decided within a time limit ---------------------------------------
+
+from symbackprop.errors import ExpressionSyntaxError  # noqa: E402
+from symbackprop.schedules import check_schedule  # noqa: E402
+
+
+@pytest.mark.parametrize(
+    "text, satisfied",
+    [("1/(k+1)", True), (r"\frac{1}{k+1}", True), ("1/(k+1)^0.6", True), ("0.1/sqrt(k+1)", False), ("0.9^k", False), ("0.01", False)],
+)
+def test_typed_schedules_are_parsed_and_decided(text, satisfied):
+    assert check_schedule(text).satisfied is satisfied
+
+
+@pytest.mark.parametrize("text", ["9^9^9^9", "__import__('os').system('ls')", "lambda: 1", "1/(n+1)", "k" * 5000, "(" * 500 + "k" + ")" * 500])
+def test_hostile_schedules_are_refused_with_a_syntax_error(text):
+    with pytest.raises(ExpressionSyntaxError):
+        check_schedule(text)
+
+
+def test_schedule_command_prints_the_verdict_and_its_exit_status():
+    from .test_cli import run_cli
+
+    good = run_cli("schedule", "1/(k+1)")
+    assert good.returncode == 0 and "satisfies the Robbins–Monro conditions" in good.stdout
+    bad = run_cli("schedule", "0.9^k")
+    assert bad.returncode == 1 and "Σ γ_k   (k = 0…∞):      converges" in bad.stdout
+    hostile = run_cli("schedule", "9^9^9^9")
+    assert hostile.returncode == 2 and "too large" in hostile.stderr and "Traceback" not in hostile.stderr
+
+
+def test_time_limit_is_validated():
+    with pytest.raises(NotSupportedError, match="time limit"):
+        check_schedule("1/(k+1)", time_limit=0)
