@@ -292,7 +292,10 @@ def expansion_size(
 ) -> tuple[int, int]:
     """An upper bound on the number of terms of the numerator and denominator of ``expr`` once every
     symbol is replaced by its definition (``weights``: how many terms each stands for), fractions are
-    put over a common denominator and everything is expanded.  Functions count as one term."""
+    put over a common denominator and everything is expanded.  Functions count as one term.
+
+    Works on SymPy and SymEngine expressions alike (both expose ``is_Add``/``is_Mul``/``is_Pow`` and ``args``).
+    """
     weights = weights or {}
     memo = {} if memo is None else memo
 
@@ -327,11 +330,12 @@ def expansion_size(
         elif node.is_Mul:
             sizes = [memo[arg] for arg in node.args]
             result = (product(n for n, _ in sizes), product(d for _, d in sizes))
-        elif node.is_Pow and node.exp.is_Integer:
-            base_n, base_d = memo[node.base]
-            power = abs(int(node.exp))
+        elif node.is_Pow and node.args[1].is_Integer:
+            base_n, base_d = memo[node.args[0]]
+            exponent = int(node.args[1])
+            power = abs(exponent)
             grow = lambda t: cap if t >= cap or power >= cap else clip(math.comb(t + power - 1, power))  # noqa: E731
-            result = (grow(base_n), grow(base_d)) if node.exp > 0 else (grow(base_d), grow(base_n))
+            result = (grow(base_n), grow(base_d)) if exponent >= 0 else (grow(base_d), grow(base_n))
         else:
             result = (1, 1)
         memo[node] = result
