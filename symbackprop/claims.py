@@ -59,6 +59,10 @@ class Claim:
     def status_text(self) -> str:
         return " + ".join(self.status)
 
+    def _repr_latex_(self) -> str:
+        """Jupyter: the item, its status and the evidence (text mode, math inline)."""
+        return rf"$\textbf{{{self.item}}}\ \text{{({', '.join(self.status)})}}$ {self.latex}"
+
 
 @dataclass
 class _Context:

@@ -43,6 +43,22 @@ class ScheduleVerdict:
             return True
         return None
 
+    def _repr_latex_(self) -> str:
+        """Jupyter: γ_k and the three decided facts."""
+
+        def fact(value: bool | None, yes: str, no: str) -> str:
+            return yes if value is True else (no if value is False else r"\text{undecided}")
+
+        return (
+            rf"$\gamma_k = {sp.latex(self.schedule)}:\quad "
+            + fact(self.positive, r"\gamma_k > 0", r"\gamma_k \not> 0")
+            + r",\quad "
+            + fact(self.sum_diverges, r"\sum_k \gamma_k = \infty", r"\sum_k \gamma_k < \infty")
+            + r",\quad "
+            + fact(self.squares_converge, r"\sum_k \gamma_k^2 < \infty", r"\sum_k \gamma_k^2 = \infty")
+            + rf"\quad \Rightarrow\ \text{{Robbins--Monro: {dict([(True, 'yes'), (False, 'no'), (None, 'undecided')])[self.satisfied]}}}$"
+        )
+
     def report(self) -> str:
         def say(value: bool | None, yes: str, no: str) -> str:
             return yes if value is True else (no if value is False else "undecided by SymPy")

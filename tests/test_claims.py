@@ -52,3 +52,8 @@ def test_claims_command_prints_the_table_and_writes_plot_and_latex(tmp_path):
     assert "22/22 items settled" in result.stdout and "L20   computed + refuted" in result.stdout
     assert (tmp_path / "norms.png").read_bytes()[:4] == b"\x89PNG"
     assert r"\paragraph{L22" in (tmp_path / "claims.tex").read_text()
+
+
+def test_a_claim_renders_as_latex_in_notebooks(claims):
+    rendered = claims[19]._repr_latex_()
+    assert rendered.startswith(r"$\textbf{L20}\ \text{(computed, refuted)}$") and r"\mathrm{KL}" in rendered

@@ -86,3 +86,10 @@ def test_schedule_command_prints_the_verdict_and_its_exit_status():
 def test_time_limit_is_validated():
     with pytest.raises(NotSupportedError, match="time limit"):
         check_schedule("1/(k+1)", time_limit=0)
+
+
+def test_verdict_renders_as_math_in_notebooks():
+    assert robbins_monro(1 / (K + 1))._repr_latex_() == (
+        r"$\gamma_k = \frac{1}{k + 1}:\quad \gamma_k > 0,\quad \sum_k \gamma_k = \infty,\quad "
+        r"\sum_k \gamma_k^2 < \infty\quad \Rightarrow\ \text{Robbins--Monro: yes}$"
+    )
