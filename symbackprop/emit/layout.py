@@ -266,6 +266,11 @@ class Layout:
             done += 1
         return rows
 
+    def aligned(self, rows: Sequence[str]) -> str:
+        """``rows`` in an ``align*``, followed (after "where") by the definitions of the names they introduced."""
+        definitions = self.definitions()
+        return align([*rows, *([r"\intertext{where}", *definitions] if definitions else [])])
+
     # --- breaking ----------------------------------------------------------------------------------
     def lines(self, expr: sp.Expr, budget: float) -> list[str]:
         """``expr`` as lines no wider than ``budget`` em; continuation lines begin with their operator."""

@@ -253,13 +253,12 @@ def direct_derivative(nt: NetworkTex) -> str:
     layout = nt.layout()
     form = d.direct_form()
     rows = layout.equation(nt.partial(theta), form)
-    defs = layout.definitions()
     paragraphs = [
         f"Differentiating the composed loss $e(w)$ with respect to ${nt.tex(theta)}$ (SymEngine, one "
         r"undefined function per layer; afterwards $\varphi(z^{\ell}_{i})$ is written $a^{\ell}_{i}$ and the "
         r"derivative of layer $\ell$'s activation at $z^{\ell}_{i}$ is written "
         r"$\varphi'(z^{\ell}_{i})$, or $\sigma'$, $\tanh'$, \ldots\ for a concrete activation):",
-        align(rows + ([r"\intertext{where}"] + defs if defs else [])),
+        layout.aligned(rows),
     ]
     expanded = expand_paths(nt.net, form) if paths(nt.net, theta) <= 16 else form
     terms = sp.Add.make_args(expanded)
@@ -366,22 +365,20 @@ def backpropagation(nt: NetworkTex) -> str:
                 layout, f"\\delta^{{{layer}}}", steps.delta[layer], middle=f"V^{{{layer + 1}}} \\delta^{{{layer + 1}}}",
                 entry=lambda i, j, layer=layer: nt.tex(steps.delta_symbols[layer][i]),
             )
-        defs = layout.definitions()
         paragraphs += [
             r"\textbf{The recursion} $\delta^{\ell} = V^{\ell+1} \delta^{\ell+1}$ (L9, L10), one layer at a time "
             r"(entry $i$ is $\sum_{m} w^{\ell+1}_{mi} \varphi'(z^{\ell+1}_{m}) \delta^{\ell+1}_{m}$):",
-            align(rows + ([r"\intertext{where}"] + defs if defs else [])),
+            layout.aligned(rows),
         ]
         layout = nt.layout()
         product = " ".join(f"V^{{{k}}}" for k in range(2, L + 1)) + f" \\delta^{{{L}}}"
         expanded = steps.delta_expanded(1)
         rows = nt.matrix_rows(layout, "\\delta^{1}", expanded, middle=product,
                               entry=lambda i, j: nt.tex(steps.delta_symbols[1][i]))
-        defs = layout.definitions()
         paragraphs += [
             r"Unrolled to the first layer, $\delta^{1} = V^{2} \cdots V^{L} \delta^{L}$: the output error $\delta^{L}$ "
             r"flows back through every layer (L13):",
-            align(rows + ([r"\intertext{where}"] + defs if defs else [])),
+            layout.aligned(rows),
         ]
 
     layout = nt.layout()
@@ -397,11 +394,10 @@ def backpropagation(nt: NetworkTex) -> str:
     layout = nt.layout()
     theta = d.parameter
     rows = layout.equation(nt.partial(theta), d.backprop_form())
-    defs = layout.definitions()
     paragraphs += [
         f"Substituting the recursion top-down gives, for ${nt.tex(theta)}$ (the same value as the direct derivative; "
         "see the proof below):",
-        align(rows + ([r"\intertext{where}"] + defs if defs else [])),
+        layout.aligned(rows),
     ]
     return section(r"Backpropagation (L7--L11, L13)", paragraphs, level="subsection")
 
@@ -468,10 +464,9 @@ def bias_gradients(nt: NetworkTex) -> str:
     first_bias = net.b(1)[0]
     layout = nt.layout()
     rows = layout.equation(nt.partial(first_bias), d.backprop_form(first_bias))
-    defs = layout.definitions()
     paragraphs += [
         f"Substituted top-down, the deepest bias gradient is (proved equal to the direct derivative below):",
-        align(rows + ([r"\intertext{where}"] + defs if defs else [])),
+        layout.aligned(rows),
     ]
     return section(r"Bias gradients (L12, the homework)", paragraphs, level="subsection")
 
