@@ -1,8 +1,9 @@
 """One exception hierarchy for everything symbackprop raises on purpose.
 
 Every error a user can provoke with bad input is a :class:`SymbackpropError`; the ones caused by
-input that is malformed (a spec, a shape, an answer string, a CSV row) are also ``ValueError`` so
-that generic callers can catch them the usual way.
+input that is malformed (a spec, a shape, an answer string, a CSV row) are also ``ValueError``, and an
+argument of the wrong type is an :class:`ArgumentTypeError`, also a ``TypeError``, so that generic
+callers can catch them the usual way.
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from __future__ import annotations
 __all__ = [
     "SymbackpropError",
     "SpecError",
+    "ArgumentTypeError",
     "ShapeError",
     "NotSupportedError",
     "ExpressionSyntaxError",
@@ -26,6 +28,10 @@ class SymbackpropError(Exception):
 
 class SpecError(SymbackpropError, ValueError):
     """A network specification (sizes, activation, output, loss) is invalid; the message names the fix."""
+
+
+class ArgumentTypeError(SymbackpropError, TypeError):
+    """An argument of the wrong type (a string where a network is expected, a float for a layer width)."""
 
 
 class ShapeError(SymbackpropError, ValueError):

@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import contextvars
 import functools
-import math
 import re
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Callable, Mapping
@@ -33,6 +32,7 @@ from lark import Lark, Token, Transformer
 from lark.exceptions import UnexpectedCharacters, UnexpectedInput, UnexpectedToken
 
 from . import notation
+from ._kernel.size import expansion_size, expression_depth
 from .activations import phi, phi_prime, relu, sigmoid
 from .errors import AnswerSyntaxError, ExpressionSyntaxError
 
@@ -46,8 +46,6 @@ __all__ = [
     "parse_expression",
     "lecture_vocabulary",
     "schedule_vocabulary",
-    "expression_depth",
-    "expansion_size",
 ]
 
 
@@ -267,79 +265,6 @@ class _State:
 
 
 _STATE: contextvars.ContextVar[_State] = contextvars.ContextVar("symbackprop_parse_state")
-
-
-def expression_depth(expr: sp.Basic, memo: dict | None = None, *, cap: int = 10**6) -> int:
-    """Nesting depth of a SymPy expression (a symbol or number is 1), computed without recursion."""
-    memo = {} if memo is None else memo
-    stack = [expr]
-    while stack:
-        node = stack[-1]
-        if node in memo:
-            stack.pop()
-            continue
-        pending = [arg for arg in node.args if arg not in memo]
-        if pending:
-            stack.extend(pending)
-            continue
-        stack.pop()
-        memo[node] = min(cap, 1 + max((memo[arg] for arg in node.args), default=0))
-    return memo[expr]
-
-
-def expansion_size(
-    expr: sp.Basic, weights: Mapping[sp.Basic, int] | None = None, memo: dict | None = None, *, cap: int = 10**9
-) -> tuple[int, int]:
-    """An upper bound on the number of terms of the numerator and denominator of ``expr`` once every
-    symbol is replaced by its definition (``weights``: how many terms each stands for), fractions are
-    put over a common denominator and everything is expanded.  Functions count as one term.
-
-    Works on SymPy and SymEngine expressions alike (both expose ``is_Add``/``is_Mul``/``is_Pow`` and ``args``).
-    """
-    weights = weights or {}
-    memo = {} if memo is None else memo
-
-    def clip(value: int) -> int:
-        return min(value, cap)
-
-    def product(values) -> int:  # noqa: ANN001
-        result = 1
-        for value in values:
-            result = clip(result * value)
-        return result
-
-    stack = [expr]
-    while stack:
-        node = stack[-1]
-        if node in memo:
-            stack.pop()
-            continue
-        children = node.args if (node.is_Add or node.is_Mul or node.is_Pow) else ()
-        pending = [arg for arg in children if arg not in memo]
-        if pending:
-            stack.extend(pending)
-            continue
-        stack.pop()
-        if node.is_Symbol:
-            result = (clip(weights.get(node, 1)), 1)
-        elif node.is_Add:
-            sizes = [memo[arg] for arg in node.args]
-            denominator = product(d for _, d in sizes)
-            numerator = sum(clip(n * denominator // max(d, 1)) for n, d in sizes)
-            result = (clip(numerator), clip(denominator))
-        elif node.is_Mul:
-            sizes = [memo[arg] for arg in node.args]
-            result = (product(n for n, _ in sizes), product(d for _, d in sizes))
-        elif node.is_Pow and node.args[1].is_Integer:
-            base_n, base_d = memo[node.args[0]]
-            exponent = int(node.args[1])
-            power = abs(exponent)
-            grow = lambda t: cap if t >= cap or power >= cap else clip(math.comb(t + power - 1, power))  # noqa: E731
-            result = (grow(base_n), grow(base_d)) if exponent >= 0 else (grow(base_d), grow(base_n))
-        else:
-            result = (1, 1)
-        memo[node] = result
-    return memo[expr]
 
 
 # --- the transformer: every callback builds and checks a SymPy object ----------------------------------

@@ -10,7 +10,7 @@ exact line search (SciPy's bounded Brent method), seeded sampling (a NumPy ``Gen
 >>> data = lecture_example()
 >>> model = compile(MLP([2, 1], activation="sigmoid"))
 >>> result = fit(model, data.X, data.Y, method="gd-exact", quiet=True)
->>> result.status, round(result.E_final, 3)
+>>> str(result.status), round(result.E_final, 3)
 ('converged', 0.446)
 """
 
@@ -26,9 +26,10 @@ from tqdm import tqdm
 
 from . import algorithms
 from .errors import DataError, SpecError
+from .statuses import RunStatus
 
 if TYPE_CHECKING:  # pragma: no cover
-    from .emit.numpy import CompiledModel
+    from .model import CompiledModel
 
 __all__ = [
     "METHODS",
@@ -37,7 +38,7 @@ __all__ = [
     "init_params",
     "exact_line_search",
     "harmonic",
-    "train",
+    "fit",
     "train_methods",
 ]
 
@@ -84,7 +85,7 @@ class TrainingResult:
     method: str
     params: dict[str, np.ndarray]
     history: History
-    status: str
+    status: RunStatus
     message: str
     steps: int
     epochs: float
@@ -192,7 +193,9 @@ def exact_line_search(
     ``scipy.optimize.minimize_scalar(method="bounded")`` (Brent) on [0, α_max].  The best α seen is returned;
     if no α lowers E (at the limit of float64), the search reports a stall.
     """
-    from scipy.optimize import minimize_scalar  # imported on first use: it costs a third of a second
+    from scipy.optimize import (
+        minimize_scalar,  # imported on first use: it costs a third of a second
+    )
 
     phi = _safe(lambda alpha: E(w + alpha * d))
     E0 = float(E(w))
@@ -400,7 +403,7 @@ def fit(
     every = eval_every if eval_every is not None else (1 if method in ("gd", "gd-exact") else steps_per_epoch)
     _check_positive("eval_every", every, integer=True)
     record = _Recorder(problem, total=total, steps_per_epoch=steps_per_epoch, eval_every=every, step_size=step_size, quiet=quiet, label=method)
-    status, message = "max_steps", ""
+    status, message = RunStatus.MAX_STEPS, ""
     started = time.perf_counter()
     try:
         record.start(w0)
@@ -413,14 +416,14 @@ def fit(
         else:
             algorithms.minibatch_sgd(problem.grad_e_sum, w0, S, total, step_size, _batches(rng, S, batch), record)
         if method in ("gd", "gd-exact") and record.history.grad_norm and record.history.grad_norm[-1] <= tol:
-            status, message = "converged", f"‖∇E‖₂ = {record.history.grad_norm[-1]:.3g} ≤ tol = {tol:g}"
+            status, message = RunStatus.CONVERGED, f"‖∇E‖₂ = {record.history.grad_norm[-1]:.3g} ≤ tol = {tol:g}"
         else:
             message = f"stopped after {record.last_step} steps ({record.last_step / steps_per_epoch:g} epochs)"
     except _Stalled:
-        status = "stalled"
+        status = RunStatus.STALLED
         message = f"at step {record.last_step + 1} no α > 0 lowers E along d^k: E is at its float64 minimum along −∇E"
     except (_Diverged, FloatingPointError) as stop:
-        status = "diverged"
+        status = RunStatus.DIVERGED
         step, reason = (stop.step, stop.reason) if isinstance(stop, _Diverged) else (record.last_step + 1, f"floating-point error ({stop})")
         hint = "a smaller step size α" if method == "gd" else "a smaller γ_k (e.g. --gamma 0.1)"
         message = f"diverged at step {step}: {reason}; history kept up to step {record.last_step}; try {hint}"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from symbackprop.claims import STATUSES, claims_latex, claims_table, lecture_claims
+from symbackprop.lecture.claims import STATUSES, claims_latex, claims_table, lecture_claims
 
 
 @pytest.fixture(scope="module")

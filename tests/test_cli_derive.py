@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from symbackprop.cli import main
-from symbackprop.emit.regenerate import DERIVATIONS, render
+from symbackprop.lecture.regenerate import DERIVATIONS, render
 
 from .latex_tools import require_tools
 from .test_cli import run_cli

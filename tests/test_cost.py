@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from symbackprop.cost import sample_gradient_cost
+from symbackprop.lecture.cost import sample_gradient_cost
 
 
 def test_sample_gradient_costs_three_operations_per_input_dimension():

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 import sympy as sp
 
-from symbackprop import divergence as D
+from symbackprop.lecture import divergence as D
 
 
 @pytest.mark.parametrize("classes", [2, 3, 5])

@@ -18,9 +18,10 @@ from scipy.stats import entropy
 
 from symbackprop import MLP
 from symbackprop.emit.example import EXAMPLE_INPUTS, EXAMPLE_TARGETS, example_section
-from symbackprop.emit.forms import NetworkDerivation, display_steps
-from symbackprop.emit.gradient_flow import FLOW_SEED, FLOW_SIZES, _random_values, derivative_supremum, layer_gradient_norms
-from symbackprop.emit.latex import latex
+from symbackprop.derive import display_steps
+from symbackprop.emit.forms import NetworkDerivation
+from symbackprop.lecture.gradient_flow import FLOW_SEED, FLOW_SIZES, derivative_supremum, layer_gradient_norms, sample_values
+from symbackprop.printing import latex
 from symbackprop.emit.multiclass import WORKED_P, WORKED_Q, kl, kl_triangle_counterexample, log_sign, prediction_section
 from symbackprop.emit.network_doc import network_section
 
@@ -89,7 +90,7 @@ def test_sup_of_activation_derivatives_matches_a_dense_grid():
 @pytest.mark.parametrize("activation,scale", [("sigmoid", 1), ("identity", 2)])
 def test_layer_gradient_norms_of_l14_match_autograd(activation, scale):
     net = MLP(list(FLOW_SIZES), activation=activation)
-    values = _random_values(net, random.Random(FLOW_SEED), sp.Integer(scale))
+    values = sample_values(net, random.Random(FLOW_SEED), scale)
     weights = [np.array([[float(values[w]) for w in row] for row in net.W(l).tolist()]) for l in range(1, net.depth + 1)]
     x = np.array([float(values[v]) for v in net.x])
     y = np.array([float(values[v]) for v in net.y])

@@ -7,8 +7,9 @@ import sympy as sp
 
 from symbackprop import MLP, backprop
 from symbackprop.activations import phi, phi_prime, relu, sigmoid
-from symbackprop.emit.forms import NetworkDerivation, lecture_form
-from symbackprop.emit.latex import LecturePrinter, latex, symbol_role
+from symbackprop.derive.display import lecture_form
+from symbackprop.emit.forms import NetworkDerivation
+from symbackprop.printing import LecturePrinter, latex, symbol_role
 from symbackprop.emit.layout import Layout, Namer, visual_width
 
 w211, w212, w311 = sp.symbols("w^{2}_{11} w^{2}_{12} w^{3}_{11}")

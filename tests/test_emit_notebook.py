@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from symbackprop import MLP, backprop, backprop_steps, direct
-from symbackprop.emit import notebook
-from symbackprop.prove import prove
+from symbackprop.derive import display as notebook
+from symbackprop.proof import prove
 
 
 def test_gradients_render_as_aligned_math():

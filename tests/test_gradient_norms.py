@@ -7,7 +7,7 @@ import dataclasses
 import numpy as np
 import pytest
 
-from symbackprop.gradient_norms import gradient_norms, plot_gradient_norms, vanishing_gradients_study
+from symbackprop.lecture.gradient_norms import gradient_norms, plot_gradient_norms, vanishing_gradients_study
 
 
 @pytest.fixture(scope="module")

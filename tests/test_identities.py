@@ -6,8 +6,8 @@ import pytest
 import symengine as se
 
 from symbackprop import MLP
-from symbackprop.derive._engine import engine_for
-from symbackprop.identities import chain_rule_identities
+from symbackprop._kernel.engine import engine_for
+from symbackprop.lecture.identities import chain_rule_identities
 
 
 @pytest.mark.parametrize(

@@ -7,7 +7,7 @@ import pytest
 from matplotlib.image import imread
 
 from symbackprop import DataError
-from symbackprop.examples import compare_methods
+from symbackprop.lecture.examples import compare_methods
 from symbackprop.plots import _log_scale_helps, plot_losses
 
 

@@ -13,7 +13,7 @@ import sympy as sp
 from symbackprop import MLP, ShapeError, backprop
 from symbackprop.activations import ACTIVATIONS, Activation, phi_prime
 from symbackprop.derive import backprop_steps, gradients_from_steps
-from symbackprop.prove import derivative_lemma, prove
+from symbackprop.proof import derivative_lemma, prove
 
 from . import reference
 
@@ -199,14 +199,14 @@ def test_incomplete_or_foreign_candidates_are_rejected_clearly():
         prove(net, {"w^1_11": sp.Integer(0)})
     with pytest.raises(ShapeError, match="different network"):
         prove(net, backprop(MLP([2, 1])))
-    with pytest.raises(ShapeError, match="SymPy expression"):
+    with pytest.raises(TypeError, match="SymPy expression"):
         prove(net, {"w^1_11": "x", "w^1_12": "y"})
 
 
 # --- one entry at a time (used by the answer checker) -----------------------------------------------
 
 def test_compare_entry_proves_a_right_entry_and_refutes_a_wrong_one_with_a_counterexample():
-    from symbackprop.prove import compare_entry
+    from symbackprop.proof import compare_entry
 
     net = MLP([2, 2, 1], activation="sigmoid", bias=True)
     (a,), (y,) = net.a(2), net.y
@@ -219,7 +219,7 @@ def test_compare_entry_proves_a_right_entry_and_refutes_a_wrong_one_with_a_count
 
 
 def test_compare_entry_reports_numeric_agreement_as_undecided_with_its_point_count():
-    from symbackprop.prove import compare_entry
+    from symbackprop.proof import compare_entry
 
     net = MLP([1, 1], activation="sigmoid")
     (z,), (x,), (y,), (a,) = net.z(1), net.x, net.y, net.a(1)
@@ -229,7 +229,7 @@ def test_compare_entry_reports_numeric_agreement_as_undecided_with_its_point_cou
 
 
 def test_exact_identity_finds_a_rational_identity_and_says_none_for_a_wrong_one():
-    from symbackprop.prove import RATIONAL_IDENTITY, exact_identity
+    from symbackprop.proof import RATIONAL_IDENTITY, exact_identity
 
     net = MLP([1, 1], activation="sigmoid")
     (a,), (y,), (x,) = net.a(1), net.y, net.x
@@ -237,5 +237,5 @@ def test_exact_identity_finds_a_rational_identity_and_says_none_for_a_wrong_one(
     one = 1 / (1 + a) + a / (1 + a)  # = 1, but only over a common denominator
     assert exact_identity(net, right * one, "w^1_11") == RATIONAL_IDENTITY
     assert exact_identity(net, right * 2, "w^1_11") is None
-    with pytest.raises(ShapeError):
+    with pytest.raises(TypeError):
         exact_identity(net, 1.5j, "w^1_11")

@@ -6,7 +6,7 @@ import pytest
 import sympy as sp
 
 from symbackprop.errors import NotSupportedError
-from symbackprop.schedules import K, robbins_monro
+from symbackprop.lecture.schedules import K, robbins_monro
 
 k = K
 
@@ -55,7 +55,7 @@ def test_a_plain_symbol_named_k_is_the_iteration_counter():
 # --- typed schedules: parsed safely, decided within a time limit ---------------------------------------
 
 from symbackprop.errors import ExpressionSyntaxError  # noqa: E402
-from symbackprop.schedules import check_schedule  # noqa: E402
+from symbackprop.lecture.schedules import check_schedule  # noqa: E402
 
 
 @pytest.mark.parametrize(

@@ -4,7 +4,7 @@
 2. a, z, q and δ are replaced by their definitions (δ^ℓ = ∂e/∂a^ℓ by the lecture's recursion) and every
    equivalent form of a concrete activation is normalised (:mod:`.convert`).
 3. It is compared with the *direct* derivative of the composed loss — not with backprop — by an exact
-   identity (:func:`symbackprop.prove.exact_identity`).  Only where no exact method applies does the
+   identity (:func:`symbackprop.proof.exact_identity`).  Only where no exact method applies does the
    verdict rest on agreement at random points (40 digits), and it then says so and never "proved".
 4. A wrong answer gets a counterexample (the symbols' values and both numbers) and, when one of the
    typical mistakes reproduces it exactly (missing φ', sign, factor 2, wrong index or transpose, an
@@ -22,19 +22,20 @@ import symengine as se
 import sympy as sp
 
 from .. import notation
+from .._kernel.identity import exact_identity
+from .._kernel.size import EXACT_LIMIT, expansion_bound
 from ..activations import relu, sigmoid
 from ..derive import backprop, backprop_steps
 from ..network import MLP
 from ..notation import plain
 from ..parse import Limits, parse_expression
-from ..prove import _exact_identity
+from ..statuses import AnswerStatus
 from .context import PRECISION, AnswerContext, Point, context_for
 from .forms import SCALARS, Form, correct_form, mutations
-from .size import EXACT_LIMIT, expansion_bound
 
-__all__ = ["Verdict", "Mistake", "AnswerCounterexample", "check_answer", "parse_answer"]
+__all__ = ["Verdict", "Mistake", "AnswerCounterexample", "check_answer", "parse_answer", "warm_context"]
 
-CORRECT, WRONG, TIMEOUT = "correct", "wrong", "timeout"
+CORRECT, WRONG, TIMEOUT = AnswerStatus.CORRECT, AnswerStatus.WRONG, AnswerStatus.TIMEOUT
 _TOLERANCE = mpmath.mpf(10) ** -25
 
 
@@ -83,7 +84,7 @@ class Verdict:
     parameter_latex: str
     answer: str
     parsed: sp.Expr | None
-    status: str
+    status: AnswerStatus
     correct: bool
     proved: bool
     decided_by: str
@@ -369,7 +370,7 @@ def _identical(context: AnswerContext, lhs: se.Basic, rhs: se.Basic) -> str | No
     left, right = context.concrete(lhs), context.concrete(rhs)
     if expansion_bound(left - right) > EXACT_LIMIT:
         return None  # too large to expand safely: the numbers decide, and the verdict says so
-    method = _exact_identity(engine, lhs, rhs, sympy_fallback=False)
+    method = exact_identity(engine, lhs, rhs, sympy_fallback=False)
     if method is not None:
         return method
     used = (left.free_symbols | right.free_symbols) & context.converter.exp_atoms.keys()
@@ -377,12 +378,12 @@ def _identical(context: AnswerContext, lhs: se.Basic, rhs: se.Basic) -> str | No
         left, right = context.converter.rationalise(left, used), context.converter.rationalise(right, used)
         if expansion_bound(left - right) > EXACT_LIMIT:
             return None
-        if _exact_identity(engine, left, right, sympy_fallback=False) is not None:
+        if exact_identity(engine, left, right, sympy_fallback=False) is not None:
             return "exact rational identity in e^{z} (tanh z = (e^{2z} − 1)/(e^{2z} + 1))"
     if context.net.softmax:
         *others, last = [engine.symbol[y] for y in context.net.y]
         one_hot = {last: 1 - se.add(*others)}
-        if _exact_identity(engine, left.xreplace(one_hot), right.xreplace(one_hot), sympy_fallback=False) is not None:
+        if exact_identity(engine, left.xreplace(one_hot), right.xreplace(one_hot), sympy_fallback=False) is not None:
             return "exact identity given Σ_j y_j = 1 (a one-hot target, L22)"
     return None
 
@@ -434,6 +435,15 @@ def _counterexample(context: AnswerContext, reference: se.Basic, value: object, 
         phi=point.phi if generic else None,
         note=note,
     )
+
+
+def warm_context(context: AnswerContext, parameters=()) -> None:  # noqa: ANN001
+    """Build the lazily cached parts (grammar, displays, per-parameter forms) — done in the parent
+    before worker processes are forked, so that no worker repeats it."""
+    for parameter in parameters:
+        _expected(context, parameter)
+        _forms(context, parameter)
+    context.warm_parser()
 
 
 def _forms(context: AnswerContext, parameter: sp.Symbol) -> list[Form]:

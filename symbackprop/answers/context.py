@@ -20,46 +20,19 @@ import symengine as se
 import sympy as sp
 
 from .. import notation
+from .._kernel.convert import AnswerConverter
+from .._kernel.engine import NetworkEngine, engine_for
+from .._kernel.evaluate import GENERIC_CHOICES, BoundedMath, evaluate, random_point
 from ..derive import backprop_steps
-from ..derive._engine import NetworkEngine, engine_for
 from ..network import MLP
-from ..parse import Limits, Vocabulary, lecture_vocabulary
-from ..prove import _evaluate, _random_point
-from .convert import AnswerConverter
+from ..parse import Limits, Vocabulary, lecture_vocabulary, parse_expression
 
 __all__ = ["AnswerContext", "context_for", "Point", "PRECISION"]
 
 PRECISION = 40  # decimal digits for numeric comparisons
 _CACHE_LIMIT = 20_000  # entries kept per cache before it is emptied
 _POINTS = 8
-_GENERIC_CHOICES = ("tanh", "sin", "softplus")
 _CONTEXTS: "weakref.WeakKeyDictionary[MLP, AnswerContext]" = weakref.WeakKeyDictionary()
-
-
-class _BoundedMath:
-    """mpmath, with a bound on the arguments of exp, sin, cos and tanh.
-
-    mpmath reduces such arguments with a precision that grows with their size, so e^{10^30} (or
-    e^{e^{e^{x}}}) would run practically for ever; beyond the bound a point counts as undefined
-    (overflow) instead."""
-
-    LIMIT = mpmath.mpf(10) ** 5
-    e = mpmath.e
-    log = staticmethod(mpmath.log)
-    sqrt = staticmethod(mpmath.sqrt)
-
-    @classmethod
-    def _bounded(cls, function):  # noqa: ANN001, ANN206
-        def apply(value):  # noqa: ANN001, ANN202
-            if abs(value) > cls.LIMIT:
-                raise OverflowError("argument too large to evaluate")
-            return function(value)
-
-        return staticmethod(apply)
-
-
-for _name in ("exp", "sin", "cos", "tanh"):
-    setattr(_BoundedMath, _name, _BoundedMath._bounded(getattr(mpmath, _name)))
 
 
 def context_for(net: MLP) -> "AnswerContext":
@@ -93,12 +66,12 @@ class AnswerContext:
         self.points: list[Point] = []
         with mpmath.workdps(PRECISION):
             for index in range(points):
-                phi = _GENERIC_CHOICES[index % len(_GENERIC_CHOICES)] if generic else "tanh"
-                values = _random_point(self.engine, rng, phi, mpmath)
+                phi = GENERIC_CHOICES[index % len(GENERIC_CHOICES)] if generic else "tanh"
+                values = random_point(self.engine, rng, phi, mpmath)
                 for layer in range(1, net.depth + 1):
                     if net.activation(layer).name == "tanh":
                         for i, definition in enumerate(self.engine.z_atoms[layer]):
-                            values[self.converter.exp_atom(layer, i)] = mpmath.exp(_evaluate(definition, values, mpmath, phi))
+                            values[self.converter.exp_atom(layer, i)] = mpmath.exp(evaluate(definition, values, mpmath, phi))
                 self.points.append(Point(values, phi, {}))
         self.vocabulary: Vocabulary = lecture_vocabulary(net, weights=self._weights())
 
@@ -158,7 +131,7 @@ class AnswerContext:
         memo = point.memo if shared else ChainMap({}, point.memo)
         with mpmath.workdps(PRECISION):
             try:
-                return _evaluate(self.concrete(expression), point.values, _BoundedMath, point.phi, memo)
+                return evaluate(self.concrete(expression), point.values, BoundedMath, point.phi, memo)
             except (ZeroDivisionError, ValueError, OverflowError, TypeError):
                 return None
 
@@ -184,16 +157,8 @@ class AnswerContext:
                 weights[z_symbol] = _terms(se.expand(definition))
         return weights
 
-    def warm(self, parameters=()) -> None:  # noqa: ANN001
-        """Build the lazily cached parts (grammar, displays, per-parameter forms) — done in the parent
-        before worker processes are forked, so that no worker repeats it."""
-        from .check import _expected, _forms  # a cycle-free late import: check builds on this module
-
-        for parameter in parameters:
-            _expected(self, parameter)
-            _forms(self, parameter)
-        from ..parse import parse_expression
-
+    def warm_parser(self) -> None:
+        """Build the grammar of this network's vocabulary (cached), so that forked workers share it."""
         parse_expression("0", vocabulary=self.vocabulary)
 
     def parse_vocabulary(self, limits: Limits | None = None) -> Vocabulary:

@@ -21,12 +21,13 @@ from typing import IO, Iterable, Iterator, Mapping, Sequence
 
 from ..errors import DataError, ExpressionSyntaxError, SymbackpropError
 from ..network import MLP
-from .check import check_answer
+from ..statuses import AnswerStatus
+from .check import check_answer, warm_context
 from .context import context_for
 
 __all__ = ["GradedAnswer", "grade_answer", "grade_answers", "read_answers", "write_results", "RESULT_COLUMNS"]
 
-SYNTAX_ERROR, ERROR, TIMEOUT = "syntax error", "error", "timeout"
+SYNTAX_ERROR, ERROR, TIMEOUT = AnswerStatus.SYNTAX_ERROR, AnswerStatus.ERROR, AnswerStatus.TIMEOUT
 RESULT_COLUMNS = ("id", "wrt", "answer", "verdict", "decided_by", "mistake", "feedback", "expected", "counterexample", "seconds")
 _MEMORY_LIMIT = 4 * 1024**3  # bytes of address space per worker
 
@@ -38,7 +39,7 @@ class GradedAnswer:
     id: str
     wrt: str
     answer: str
-    verdict: str
+    verdict: AnswerStatus
     decided_by: str = ""
     mistake: str = ""
     feedback: str = ""
@@ -248,7 +249,7 @@ def _warm(net: MLP, names: Iterable[object]) -> None:
             parameters.append(net.parameter(name))
         except SymbackpropError:
             continue  # reported on its own row
-    context_for(net).warm(parameters)
+    warm_context(context_for(net), parameters)
 
 
 def _progress_bar(total: int, enabled: bool):  # noqa: ANN202 - a tqdm bar

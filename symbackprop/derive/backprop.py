@@ -8,51 +8,20 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Callable
 
 import sympy as sp
 
 from .. import notation
+from .._kernel.engine import engine_for
+from .._kernel.softmax import rewrite_as_q
 from ..activations import phi_prime
 from ..network import MLP
-from ._engine import engine_for
-from .gradients import Gradients
+from .gradients import BackpropSteps, Gradients
 
-__all__ = ["BackpropSteps", "backprop", "backprop_steps", "gradients_from_steps", "output_delta"]
+__all__ = ["BackpropSteps", "backprop", "backprop_steps", "display_steps", "gradients_from_steps", "output_delta"]
 
 Matrix = sp.ImmutableMatrix
-
-
-@dataclass(frozen=True)
-class BackpropSteps:
-    """Every intermediate of the recursion, as small SymPy matrices (what the LaTeX emitter prints).
-
-    ``delta[ℓ]`` is δ^ℓ written one step at a time: δ^L explicitly, δ^ℓ = V^{ℓ+1} δ^{ℓ+1} with the
-    symbols δ^{ℓ+1}_m (``delta_symbols[ℓ+1]``) standing for the layer above.
-    """
-
-    network: MLP
-    output_delta: Matrix
-    Diag: dict[int, Matrix]
-    V: dict[int, Matrix]
-    delta: dict[int, Matrix]
-    delta_symbols: dict[int, Matrix]
-    weight_gradients: dict[int, Matrix]
-    bias_gradients: dict[int, Matrix]
-
-    def _repr_latex_(self) -> str:
-        """Rendered math in Jupyter: δ^L, Diag(φ^ℓ'), V^ℓ, δ^ℓ and the gradient matrices."""
-        from ..emit.notebook import steps_latex  # display only: emit depends on derive, not back
-
-        return steps_latex(self)
-
-    def delta_expanded(self, layer: int) -> Matrix:
-        """δ^ℓ = V^{ℓ+1} V^{ℓ+2} ⋯ V^L δ^L with every δ symbol substituted (L10)."""
-        value = self.delta[layer]
-        for above in range(layer + 1, self.network.depth + 1):
-            value = value.xreplace(dict(zip(self.delta_symbols[above], self.delta[above])))
-        return Matrix(value)
 
 
 def output_delta(net: MLP) -> Matrix:
@@ -67,10 +36,7 @@ def output_delta(net: MLP) -> Matrix:
     loss = net.e_explicit
     entries = [sp.diff(loss, a) for a in last]
     if net.softmax:
-        total = sp.Add(*[sp.exp(a) for a in last])
-        total_symbol = sp.Dummy("S")
-        to_q = {sp.exp(a): q * total_symbol for a, q in zip(last, net.q)}
-        entries = [sp.collect(sp.expand(e.xreplace({total: total_symbol}).xreplace(to_q)), net.q) for e in entries]
+        entries = [rewrite_as_q(e, last, net.q, finish=lambda value: sp.collect(value, net.q)) for e in entries]
     return Matrix(entries)
 
 
@@ -110,6 +76,33 @@ def backprop_steps(net: MLP, *, generic: bool = False) -> BackpropSteps:
         delta_symbols=symbols,
         weight_gradients=weight_gradients,
         bias_gradients=bias_gradients,
+    )
+
+
+def display_steps(net: MLP) -> BackpropSteps:
+    """The recursion as the documents print it: φ'(z^ℓ_i) kept as a function, and Diag = I on identity layers."""
+    steps = backprop_steps(net, generic=True)
+    ones = {
+        phi_prime(z): sp.Integer(1)
+        for layer in range(1, net.depth + 1)
+        if net.activation(layer).name == "identity"
+        for z in net.z(layer)
+    }
+    if not ones:
+        return steps
+
+    def fix(table: dict[int, Matrix]) -> dict[int, Matrix]:
+        return {key: Matrix(value.xreplace(ones)) for key, value in table.items()}
+
+    return BackpropSteps(
+        network=steps.network,
+        output_delta=steps.output_delta,
+        Diag=fix(steps.Diag),
+        V=fix(steps.V),
+        delta=fix(steps.delta),
+        delta_symbols=steps.delta_symbols,
+        weight_gradients=fix(steps.weight_gradients),
+        bias_gradients=fix(steps.bias_gradients),
     )
 
 

@@ -6,8 +6,8 @@ from typing import Iterable
 
 import sympy as sp
 
+from .._kernel.engine import engine_for
 from ..network import MLP
-from ._engine import engine_for
 from .gradients import Gradients
 
 __all__ = ["direct"]

@@ -1,19 +1,50 @@
-"""The result type of both derivations: parameter → ∂e/∂parameter."""
+"""The result types of the derivations: :class:`Gradients` (parameter → ∂e/∂parameter) and
+:class:`BackpropSteps` (every intermediate of the recursion)."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Callable, Iterator, Mapping
+from dataclasses import dataclass
+from typing import Callable, Iterator, Mapping
 
 import symengine as se
 import sympy as sp
 
+from .._kernel.engine import engine_for
 from ..network import MLP
-from ._engine import engine_for
+from .display import gradients_latex, steps_latex
 
-if TYPE_CHECKING:  # pragma: no cover
-    from .backprop import BackpropSteps
+__all__ = ["Gradients", "BackpropSteps"]
 
-__all__ = ["Gradients"]
+Matrix = sp.ImmutableMatrix
+
+
+@dataclass(frozen=True)
+class BackpropSteps:
+    """Every intermediate of the recursion, as small SymPy matrices (what the LaTeX emitter prints).
+
+    ``delta[ℓ]`` is δ^ℓ written one step at a time: δ^L explicitly, δ^ℓ = V^{ℓ+1} δ^{ℓ+1} with the
+    symbols δ^{ℓ+1}_m (``delta_symbols[ℓ+1]``) standing for the layer above.
+    """
+
+    network: MLP
+    output_delta: Matrix
+    Diag: dict[int, Matrix]
+    V: dict[int, Matrix]
+    delta: dict[int, Matrix]
+    delta_symbols: dict[int, Matrix]
+    weight_gradients: dict[int, Matrix]
+    bias_gradients: dict[int, Matrix]
+
+    def _repr_latex_(self) -> str:
+        """Rendered math in Jupyter: δ^L, Diag(φ^ℓ'), V^ℓ, δ^ℓ and the gradient matrices."""
+        return steps_latex(self)
+
+    def delta_expanded(self, layer: int) -> Matrix:
+        """δ^ℓ = V^{ℓ+1} V^{ℓ+2} ⋯ V^L δ^L with every δ symbol substituted (L10)."""
+        value = self.delta[layer]
+        for above in range(layer + 1, self.network.depth + 1):
+            value = value.xreplace(dict(zip(self.delta_symbols[above], self.delta[above])))
+        return Matrix(value)
 
 
 class Gradients(Mapping[sp.Symbol, sp.Expr]):
@@ -35,7 +66,7 @@ class Gradients(Mapping[sp.Symbol, sp.Expr]):
         method: str,
         engine_expressions: Mapping[sp.Symbol, se.Basic],
         *,
-        steps: "BackpropSteps | Callable[[], BackpropSteps] | None" = None,
+        steps: BackpropSteps | Callable[[], BackpropSteps] | None = None,
     ) -> None:
         self.network = network
         self.method = method
@@ -44,7 +75,7 @@ class Gradients(Mapping[sp.Symbol, sp.Expr]):
         self._sympy: dict[sp.Symbol, sp.Expr] = {}
 
     @property
-    def steps(self) -> "BackpropSteps | None":
+    def steps(self) -> BackpropSteps | None:
         """δ^L, V^ℓ, δ^ℓ, Diag(φ^ℓ') and the gradient matrices, when the gradients come from backprop."""
         if callable(self._steps):
             self._steps = self._steps()
@@ -82,8 +113,6 @@ class Gradients(Mapping[sp.Symbol, sp.Expr]):
 
     def _repr_latex_(self) -> str:
         """Rendered math in Jupyter: ∂e/∂θ for each parameter, in the lecture's notation."""
-        from ..emit.notebook import gradients_latex  # display only: emit depends on derive, not back
-
         return gradients_latex(self)
 
     def __repr__(self) -> str:

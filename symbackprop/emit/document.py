@@ -1,29 +1,28 @@
 """Standalone LaTeX documents assembled from a list of section builders.
 
-A :class:`Section` is a name and a function that returns LaTeX (starting with ``\\section``).  The
-whole-lecture document is :data:`LECTURE_SECTIONS`; another module adds its own part with
-:func:`register_section` (e.g. a "claims" section), and every document — the CLI's, the committed
-``derivations/`` — is built by :func:`build_document`.  Output is deterministic (no dates, timings or
+A :class:`Section` is a name and a function that returns LaTeX (starting with ``\\section``).  Every
+document — the CLI's, the committed ``derivations/`` — is built by :func:`build_document` from a list of
+sections; the whole lecture's list is :func:`symbackprop.lecture_sections`, to which user code adds its
+own parts with :func:`register_section`.  Output is deterministic (no dates, timings or
 unordered iteration) and pure ASCII (pdflatex is not a Unicode engine).
 """
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Iterable, Sequence
 
-from ..errors import NotSupportedError, SpecError
+from ..errors import ArgumentTypeError, NotSupportedError, SpecError
 
 __all__ = [
     "Section",
-    "LECTURE_SECTIONS",
     "register_section",
+    "registered_sections",
+    "insert_section",
     "build_document",
     "write_document",
     "DEFAULT_TITLE",
-    "text",
 ]
 
 DEFAULT_TITLE = r"Backpropagation, derived: IE 643, Lecture 9"
@@ -49,17 +48,31 @@ class Section:
     build: Callable[[], str]
 
 
-LECTURE_SECTIONS: list[Section] = []
-"""The whole-lecture document, in order.  Filled by :mod:`symbackprop.emit.lecture`; extend it with
-:func:`register_section`."""
+_REGISTERED: list[tuple[Section, str | None]] = []  # user code's additions to the whole lecture, in order
 
 
 def register_section(section: Section, *, before: str | None = None, sections: list[Section] | None = None) -> None:
-    """Add ``section`` to a document's list (default: the whole lecture), at the end or ``before`` a name.
+    """Add ``section`` to the whole-lecture document (or to the list ``sections``), at the end or ``before``
+    the section of that name.
 
-    A section of the same name is replaced, so registering twice is harmless.
+    The whole lecture's own sections are listed by :func:`symbackprop.lecture_sections`, which applies the
+    registered additions after them; a section of the same name is replaced, so registering twice is
+    harmless.
     """
-    target = LECTURE_SECTIONS if sections is None else sections
+    if sections is not None:
+        insert_section(sections, section, before=before)
+        return
+    _REGISTERED[:] = [(existing, place) for existing, place in _REGISTERED if existing.name != section.name]
+    _REGISTERED.append((section, before))
+
+
+def registered_sections() -> tuple[tuple[Section, str | None], ...]:
+    """The sections user code added with :func:`register_section`, with the name each goes before."""
+    return tuple(_REGISTERED)
+
+
+def insert_section(target: list[Section], section: Section, *, before: str | None = None) -> None:
+    """Put ``section`` into ``target``: in place of one of the same name, else before ``before``, else last."""
     for index, existing in enumerate(target):
         if existing.name == section.name:
             target[index] = section
@@ -75,7 +88,7 @@ def register_section(section: Section, *, before: str | None = None, sections: l
 
 
 def build_document(
-    sections: Iterable[Section | Callable[[], str]] | None = None,
+    sections: Iterable[Section | Callable[[], str]],
     *,
     title: str = DEFAULT_TITLE,
     abstract: str | None = None,
@@ -83,13 +96,12 @@ def build_document(
 ) -> str:
     """A complete, compilable LaTeX document (article + amsmath) from section builders.
 
-    ``sections`` defaults to the whole lecture.  ``command`` is recorded in a comment at the top
-    (how to regenerate the file).  Raises :class:`NotSupportedError` if a builder returned non-ASCII.
+    ``sections`` are :class:`Section` objects or functions returning LaTeX (the whole lecture:
+    :func:`symbackprop.lecture_sections`).  ``command`` is recorded in a comment at the top (how to
+    regenerate the file).  Raises :class:`NotSupportedError` if a builder returned non-ASCII.
     """
-    if sections is None:
-        from . import lecture  # noqa: F401 - registers the lecture's sections
-
-        sections = list(LECTURE_SECTIONS)
+    if sections is None or isinstance(sections, (str, Section)):
+        raise ArgumentTypeError("build_document takes a list of sections, e.g. symbackprop.lecture_sections()")
     bodies = []
     for section in sections:
         build = section.build if isinstance(section, Section) else section
@@ -117,7 +129,7 @@ def build_document(
 
 def write_document(
     path: str | Path,
-    sections: Iterable[Section | Callable[[], str]] | None = None,
+    sections: Iterable[Section | Callable[[], str]],
     *,
     title: str = DEFAULT_TITLE,
     abstract: str | None = None,
@@ -148,45 +160,6 @@ def _check_ascii(document: str) -> None:
         if not line.isascii():
             bad = next(ch for ch in line if not ch.isascii())
             raise NotSupportedError(f"non-ASCII character {bad!r} in generated LaTeX line {number}: {line[:80]!r}")
-
-
-# --- prose helpers --------------------------------------------------------------------------------
-
-_TEXT_ESCAPES = {"&": r"\&", "%": r"\%", "$": r"\$", "#": r"\#", "_": r"\_", "{": r"\{", "}": r"\}",
-                 "~": r"\textasciitilde{}", "<": r"$<$", ">": r"$>$", "|": r"$|$", "^": r"\textasciicircum{}", "\\": r"\textbackslash{}"}
-_UNICODE_MATH = {
-    "ℓ": r"\ell", "φ": r"\varphi", "σ": r"\sigma", "δ": r"\delta", "γ": r"\gamma", "α": r"\alpha",
-    "∇": r"\nabla", "∂": r"\partial", "Σ": r"\Sigma", "≤": r"\le", "≥": r"\ge", "≠": r"\neq",
-    "−": "-", "×": r"\times", "·": r"\cdot", "→": r"\to", "∞": r"\infty", "‖": r"\|", "∈": r"\in",
-    "²": "^{2}", "ŷ": r"\hat{y}", "…": r"\ldots", "⋯": r"\cdots", "₂": "_{2}",
-}
-_MATH_RUN = re.compile(r"[A-Za-z0-9()']*(?:[ℓφσδγα∇∂Σ≤≥≠−×·→∞‖∈²ŷ…⋯₂^_][A-Za-z0-9()'{},^_ℓφσδγα∇∂Σ≤≥≠−×·→∞‖∈²ŷ…⋯₂]*)+")
-
-
-def text(value: str) -> str:
-    """Plain text (e.g. a message from the proof) as ASCII LaTeX: specials escaped, math symbols in $…$.
-
-    >>> text("exact identity in a^ℓ_i, φ'(z^ℓ_i), for every φ")
-    "exact identity in $a^\\\\ell_i$, $\\\\varphi'(z^\\\\ell_i)$, for every $\\\\varphi$"
-    """
-    out: list[str] = []
-    position = 0
-    for match in _MATH_RUN.finditer(value):
-        out.append(_escape(value[position:match.start()]))
-        run = match.group(0).rstrip(",.")
-        end = match.start() + len(run)
-        out.append("$" + "".join(_UNICODE_MATH.get(ch, ch) for ch in run) + "$")
-        position = end
-    out.append(_escape(value[position:]))
-    result = "".join(out)
-    if not result.isascii():
-        bad = next(ch for ch in result if not ch.isascii())
-        raise NotSupportedError(f"no LaTeX spelling for {bad!r} in {value!r}")
-    return result
-
-
-def _escape(value: str) -> str:
-    return "".join(_TEXT_ESCAPES.get(ch, _UNICODE_MATH.get(ch, ch)) for ch in value)
 
 
 def section(title: str, body: Sequence[str] | str, *, level: str = "section") -> str:

@@ -7,9 +7,9 @@ import sympy as sp
 from .. import algorithms
 from ..data import lecture_example
 from ..network import MLP
+from ..printing import lecture_printer
 from .document import Section, section
 from .forms import NetworkDerivation
-from .latex import lecture_printer
 from .layout import Layout, align
 from .network_doc import NetworkTex, proof
 

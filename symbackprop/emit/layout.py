@@ -18,7 +18,7 @@ from typing import Iterable, Sequence
 
 import sympy as sp
 
-from .latex import LecturePrinter, _factor_key
+from ..printing import LecturePrinter, factor_key
 
 __all__ = [
     "TEXT_WIDTH_EM",
@@ -320,7 +320,7 @@ class Layout:
         sign = ""
         if coefficient.is_negative:
             sign, coefficient = "- ", -coefficient
-        ordered = sorted(factors, key=lambda factor: _factor_key(factor, self.printer))
+        ordered = sorted(factors, key=lambda factor: factor_key(factor, self.printer))
         parts: list[str] = [] if coefficient == 1 else [self.tex(coefficient)]
         for factor in ordered:
             tex = self.tex(factor)

@@ -14,9 +14,9 @@ import sympy as sp
 from ..derive import output_delta
 from ..losses import get_loss, softmax
 from ..network import MLP
+from ..printing import lecture_printer
 from .document import Section, section
 from .forms import NetworkDerivation
-from .latex import lecture_printer
 from .layout import Layout, align
 from .network_doc import NetworkTex
 

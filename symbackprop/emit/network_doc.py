@@ -1,7 +1,7 @@
 """The derivation of one network, as a document section (L7–L15, L12, L13, L14).
 
 Every formula about the network is printed from the symbolic objects — :class:`~symbackprop.MLP`,
-:func:`~symbackprop.direct`, the recursion's matrices, :func:`~symbackprop.prove.prove` — never typed:
+:func:`~symbackprop.direct`, the recursion's matrices, :func:`~symbackprop.prove` — never typed:
 the local derivatives L7–L9 are SymPy's ``diff`` of the network's own definitions, δ^L is the
 derivative of its loss, and so on.  Prose around them is typed.
 """
@@ -14,9 +14,9 @@ import sympy as sp
 
 from ..activations import phi_prime
 from ..network import MLP
-from .document import Section, section, text
+from ..printing import LecturePrinter, text
+from .document import Section, section
 from .forms import NetworkDerivation
-from .latex import LecturePrinter
 from .layout import Layout, align, visual_width
 
 __all__ = ["network_section", "network_subsections", "describe_network", "NetworkTex"]

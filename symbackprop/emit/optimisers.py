@@ -15,8 +15,8 @@ import latexify
 import sympy as sp
 
 from .. import algorithms
+from ..printing import latex
 from .document import Section, section
-from .latex import latex
 
 __all__ = ["GLYPHS", "ALGORITHMS", "UPDATE_RULES", "render_algorithm", "render_rule", "optimisers_section"]
 

@@ -14,13 +14,12 @@ import time
 import pytest
 
 from symbackprop import MLP
-from symbackprop.derive._engine import _ENGINES
-from symbackprop.emit.document import LECTURE_SECTIONS
+from symbackprop.derive import clear_caches
 from symbackprop.emit.example import example_network
-from symbackprop.emit.lecture import deep_network
 from symbackprop.emit.multiclass import classification_network
-from symbackprop.emit.regenerate import render
-from symbackprop.prove import prove
+from symbackprop.lecture.document import deep_network, lecture_sections
+from symbackprop.lecture.regenerate import render
+from symbackprop.proof import prove
 
 pytestmark = pytest.mark.benchmark
 
@@ -28,7 +27,7 @@ pytestmark = pytest.mark.benchmark
 def _best(function, repeats: int = 3) -> float:
     best = float("inf")
     for _ in range(repeats):
-        _ENGINES.clear()
+        clear_caches()
         started = time.perf_counter()
         function()
         best = min(best, time.perf_counter() - started)
@@ -41,7 +40,7 @@ def test_lecture_document_against_the_proofs_it_reports():
     document = _best(lambda: render("lecture.tex"))
     print(f"\nlecture.tex: build {document:.2f} s; proving its networks alone {baseline:.2f} s "
           f"(document / proofs = {document / baseline:.1f}x)")
-    for section in LECTURE_SECTIONS:
+    for section in lecture_sections():
         seconds = _best(section.build, repeats=1)
         print(f"  section {section.name:<14} {seconds:.2f} s")
 

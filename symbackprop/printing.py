@@ -1,4 +1,4 @@
-"""SymPy → LaTeX in the lecture's notation.
+"""SymPy → LaTeX in the lecture's notation, and prose → ASCII LaTeX.
 
 :class:`LecturePrinter` is SymPy's ``LatexPrinter`` with the lecture's habits:
 
@@ -26,9 +26,10 @@ import sympy as sp
 from sympy.printing.latex import LatexPrinter
 from sympy.printing.precedence import PRECEDENCE
 
-from ..activations import phi, phi_prime, relu, sigmoid
+from .activations import phi, phi_prime, relu, sigmoid
+from .errors import NotSupportedError
 
-__all__ = ["LecturePrinter", "latex", "lecture_printer", "symbol_role", "SymbolRole"]
+__all__ = ["LecturePrinter", "latex", "lecture_printer", "activation_names", "factor_key", "symbol_role", "SymbolRole", "text"]
 
 _NAME = re.compile(r"^(?P<kind>\\delta|[wbzaxyqp])(?:\^\{(?P<layer>\d+)\})?(?:_\{(?P<index>[\d,]+)\})?$")
 
@@ -142,7 +143,7 @@ class LecturePrinter(LatexPrinter):
         if not isinstance(expr, sp.Mul) or any(_is_reciprocal(factor) for factor in expr.args):
             return super()._print_Mul(expr)  # fractions: SymPy's layout
         coefficient, factors = expr.as_coeff_mul()
-        key = lambda factor: _factor_key(factor, self)  # noqa: E731
+        key = lambda factor: factor_key(factor, self)  # noqa: E731
         if all(key(factor)[0] == 2 or _only_activations(factor) for factor in factors):
             return super()._print_Mul(expr)  # e.g. a(1 - a): no chain to order, SymPy's order reads best
         tex = ""
@@ -165,7 +166,7 @@ class LecturePrinter(LatexPrinter):
     def factors(self, expr: sp.Expr) -> list[sp.Expr]:
         """The factors of a product in the order this printer writes them (coefficient first)."""
         coefficient, factors = expr.as_coeff_mul()
-        ordered = sorted(factors, key=lambda factor: _factor_key(factor, self))
+        ordered = sorted(factors, key=lambda factor: factor_key(factor, self))
         return ([coefficient] if coefficient != 1 else []) + ordered
 
 
@@ -190,7 +191,7 @@ def _is_bias(term: sp.Expr) -> bool:
     return isinstance(term, sp.Symbol) and symbol_role(term).kind == "b"
 
 
-def _factor_key(factor: sp.Expr, printer: "LecturePrinter | None" = None) -> tuple:
+def factor_key(factor: sp.Expr, printer: "LecturePrinter | None" = None) -> tuple:
     """Sort key realising Diag(φ^ℓ') V^{ℓ+1} ⋯ V^L δ^L (a^{ℓ-1})^T; ties broken by the printed form."""
     base = factor.base if factor.is_Pow else factor
     tie = printer._print(factor) if printer is not None else str(factor)
@@ -235,3 +236,47 @@ def latex(expr: Any, *, activation_names: Mapping[int, str] | None = None, **set
 def lecture_printer(activation_names: Mapping[int, str] | None = None, **settings: Any) -> LecturePrinter:
     """A :class:`LecturePrinter` with the document's defaults."""
     return LecturePrinter({"activation_names": activation_names, **settings})
+
+
+def activation_names(net) -> dict[int, str]:  # noqa: ANN001 - an MLP
+    """Layer → LaTeX name of its activation, for printing φ'(z^ℓ_i) as σ'(z^ℓ_i), tanh'(z^ℓ_i), …"""
+    return {layer: net.activation(layer).latex for layer in range(1, net.depth + 1)}
+
+
+# --- prose helpers --------------------------------------------------------------------------------
+
+_TEXT_ESCAPES = {"&": r"\&", "%": r"\%", "$": r"\$", "#": r"\#", "_": r"\_", "{": r"\{", "}": r"\}",
+                 "~": r"\textasciitilde{}", "<": r"$<$", ">": r"$>$", "|": r"$|$", "^": r"\textasciicircum{}", "\\": r"\textbackslash{}"}
+_UNICODE_MATH = {
+    "ℓ": r"\ell", "φ": r"\varphi", "σ": r"\sigma", "δ": r"\delta", "γ": r"\gamma", "α": r"\alpha",
+    "∇": r"\nabla", "∂": r"\partial", "Σ": r"\Sigma", "≤": r"\le", "≥": r"\ge", "≠": r"\neq",
+    "−": "-", "×": r"\times", "·": r"\cdot", "→": r"\to", "∞": r"\infty", "‖": r"\|", "∈": r"\in",
+    "²": "^{2}", "ŷ": r"\hat{y}", "…": r"\ldots", "⋯": r"\cdots", "₂": "_{2}",
+}
+_MATH_RUN = re.compile(r"[A-Za-z0-9()']*(?:[ℓφσδγα∇∂Σ≤≥≠−×·→∞‖∈²ŷ…⋯₂^_][A-Za-z0-9()'{},^_ℓφσδγα∇∂Σ≤≥≠−×·→∞‖∈²ŷ…⋯₂]*)+")
+
+
+def text(value: str) -> str:
+    """Plain text (e.g. a message from the proof) as ASCII LaTeX: specials escaped, math symbols in $…$.
+
+    >>> text("exact identity in a^ℓ_i, φ'(z^ℓ_i), for every φ")
+    "exact identity in $a^\\\\ell_i$, $\\\\varphi'(z^\\\\ell_i)$, for every $\\\\varphi$"
+    """
+    out: list[str] = []
+    position = 0
+    for match in _MATH_RUN.finditer(value):
+        out.append(_escape(value[position:match.start()]))
+        run = match.group(0).rstrip(",.")
+        end = match.start() + len(run)
+        out.append("$" + "".join(_UNICODE_MATH.get(ch, ch) for ch in run) + "$")
+        position = end
+    out.append(_escape(value[position:]))
+    result = "".join(out)
+    if not result.isascii():
+        bad = next(ch for ch in result if not ch.isascii())
+        raise NotSupportedError(f"no LaTeX spelling for {bad!r} in {value!r}")
+    return result
+
+
+def _escape(value: str) -> str:
+    return "".join(_TEXT_ESCAPES.get(ch, _UNICODE_MATH.get(ch, ch)) for ch in value)

@@ -12,8 +12,8 @@ from dataclasses import dataclass
 
 import sympy as sp
 
-from .derive import backprop
-from .network import MLP
+from ..derive import backprop
+from ..network import MLP
 
 __all__ = ["OperationCount", "sample_gradient_cost"]
 

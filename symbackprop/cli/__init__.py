@@ -1,4 +1,8 @@
-"""The ``symbackprop`` command line: thin sub-commands over the library."""
+"""The ``symbackprop`` command line: thin sub-commands over the library.
+
+Only the chosen sub-command's options are built, so ``symbackprop --help`` and ``--version`` import
+neither SymPy nor NumPy; each command imports what it needs when it runs.
+"""
 
 from __future__ import annotations
 
@@ -6,36 +10,17 @@ import argparse
 import sys
 from typing import Callable, Sequence
 
-from . import __version__
-from .errors import SymbackpropError
+from .. import __version__
+from ..errors import SymbackpropError
+from .options import add_network_options, network_from_args
 
 __all__ = ["main", "build_parser"]
 
 
-def add_network_options(parser: argparse.ArgumentParser, *, sizes: str | None = "2,2,1", loss: str = "squared") -> None:
-    """--sizes, --activation, --output, --bias, --loss: the MLP options shared by every command."""
-    parser.add_argument("--sizes", default=sizes, help=f"layer widths N_0,…,N_L (default {sizes})" if sizes else "layer widths N_0,…,N_L")
-    parser.add_argument(
-        "--activation",
-        default="phi",
-        help="phi (generic: results hold for every φ), sigmoid, tanh, relu, identity; or one per layer, comma-separated",
-    )
-    parser.add_argument("--output", default=None, help="activation of the last layer, or softmax")
-    parser.add_argument("--bias", action="store_true", help="give every neuron a bias b^ℓ_i (L12)")
-    parser.add_argument("--loss", default=loss, help="squared, cross_entropy, kl, logistic")
-
-
-def network_from_args(args: argparse.Namespace):  # noqa: ANN201 - MLP
-    from .network import MLP
-
-    activation = args.activation.split(",") if "," in args.activation else args.activation
-    return MLP(args.sizes, activation=activation, output=args.output, bias=args.bias, loss=args.loss)
-
-
 def _prove(args: argparse.Namespace) -> int:
-    from .derive import backprop, direct
-    from .notation import plain, plain_name
-    from .prove import prove
+    from ..derive import backprop, direct
+    from ..notation import plain, plain_name
+    from ..proof import prove
 
     net = network_from_args(args)
     proof = prove(net, spot_check=args.spot_check)
@@ -61,13 +46,13 @@ COMMANDS["prove"] = ("derive ∂e/∂w both ways and prove them equal, exactly",
 
 
 def _register_derive(parser: argparse.ArgumentParser) -> None:
-    from .emit.cli import register
+    from .derive import register
 
     register(parser)
 
 
 def _derive(args: argparse.Namespace) -> int:
-    from .emit.cli import run
+    from .derive import run
 
     return run(args)
 
@@ -76,8 +61,8 @@ COMMANDS["derive"] = ("write a LaTeX document deriving backpropagation (the whol
 
 
 def _register_train(parser: argparse.ArgumentParser) -> None:
-    from .data import EXAMPLES
-    from .train import METHODS
+    from ..data import EXAMPLES
+    from ..train import METHODS
 
     parser.add_argument("--example", choices=EXAMPLES, default="lecture", help="lecture (L1, our own 4 samples), binary (L17), iris (L18)")
     parser.add_argument("--data", metavar="FILE.csv", help="train on your CSV instead: features, then the target in the last column")
@@ -97,8 +82,8 @@ def _register_train(parser: argparse.ArgumentParser) -> None:
 
 
 def _train(args: argparse.Namespace) -> int:
-    from .data import load_csv
-    from .examples import compare_methods
+    from ..data import load_csv
+    from ..lecture.examples import compare_methods
 
     data = load_csv(args.data, task=args.task) if args.data else None
     activation = args.activation.split(",") if args.activation and "," in args.activation else args.activation
@@ -134,8 +119,8 @@ def _register_claims(parser: argparse.ArgumentParser) -> None:
 
 
 def _claims(args: argparse.Namespace) -> int:
-    from .claims import claims_section, claims_table, lecture_claims
-    from .emit.document import write_document
+    from ..emit.document import write_document
+    from ..lecture.claims import claims_section, claims_table, lecture_claims
 
     claims = lecture_claims(quick=args.quick, plot=args.plot)
     print(claims_table(claims))
@@ -156,7 +141,7 @@ def _register_schedule(parser: argparse.ArgumentParser) -> None:
 
 
 def _schedule(args: argparse.Namespace) -> int:
-    from .schedules import check_schedule
+    from ..lecture.schedules import check_schedule
 
     verdict = check_schedule(args.gamma, time_limit=args.time_limit)
     print(verdict.report())
@@ -172,7 +157,7 @@ def _register_demo(parser: argparse.ArgumentParser) -> None:
 
 
 def _demo(args: argparse.Namespace) -> int:
-    from .demo import run_demo
+    from ..lecture.demo import run_demo
 
     return 0 if run_demo(args.out, pdf=not args.no_pdf).ok else 1
 
@@ -195,8 +180,13 @@ def _register_check(parser: argparse.ArgumentParser) -> None:
 def _check(args: argparse.Namespace) -> int:
     import time
 
-    from .answers.grading import check_isolated, grade_answers, read_answers, write_results
-    from .errors import AnswerSyntaxError, DataError, SpecError
+    from ..answers.grading import (
+        check_isolated,
+        grade_answers,
+        read_answers,
+        write_results,
+    )
+    from ..errors import AnswerSyntaxError, DataError, SpecError
 
     if not args.time_limit > 0:
         raise SpecError("--time-limit must be a positive number of seconds")
@@ -240,7 +230,8 @@ def _check(args: argparse.Namespace) -> int:
 COMMANDS["check"] = ("check a homework answer for ∂e/∂θ, or grade a class from a CSV", _register_check, _check)
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(command: str | None = None) -> argparse.ArgumentParser:
+    """The parser; only ``command``'s own options are registered (all of them when ``command`` is "*")."""
     parser = argparse.ArgumentParser(
         prog="symbackprop",
         description="Derive, prove, print and run backpropagation in the lecture's notation.",
@@ -249,13 +240,20 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name, (help_text, register, run) in COMMANDS.items():
         sub = commands.add_parser(name, help=help_text, description=help_text)
-        register(sub)
+        if command in (name, "*"):
+            register(sub)
         sub.set_defaults(run=run)
     return parser
 
 
+def _command_in(argv: Sequence[str]) -> str | None:
+    """The sub-command named in ``argv`` (the first word that is not an option), if any."""
+    return next((word for word in argv if not word.startswith("-")), None)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = build_parser()
+    argv = list(sys.argv[1:] if argv is None else argv)
+    parser = build_parser(_command_in(argv))
     args = parser.parse_args(argv)
     if getattr(args, "run", None) is None:
         parser.print_help()

@@ -11,28 +11,25 @@ expression in a fraction of a second.  This module keeps one :class:`NetworkEngi
 - an atomiser that rewrites φ_ℓ(u) and φ_ℓ'(u) of a differentiated expression into those atoms
   (bottom-up, memoised over the expression DAG), turning both derivations into polynomials whose
   identity is decided by ``expand``;
-- exact conversions between SymPy (what users see) and SymEngine.
-
-Nothing here is public API; :mod:`symbackprop.derive` and :mod:`symbackprop.prove` use it.
+- exact conversions between SymPy (what users see) and SymEngine (:mod:`.convert`).
 """
 
 from __future__ import annotations
 
 import weakref
-from typing import Callable, Iterable, Mapping
+from typing import Iterable, Mapping
 
 import symengine as se
 import sympy as sp
 
-from ..activations import phi, phi_prime, relu, sigmoid
+from ..activations import phi, phi_prime
 from ..errors import NotSupportedError
 from ..network import MLP
+from .convert import StrictConverter, function_name, to_sympy
 
-__all__ = ["NetworkEngine", "engine_for"]
+__all__ = ["NetworkEngine", "engine_for", "clear_engines", "derivative_atom"]
 
 _ENGINES: "weakref.WeakKeyDictionary[MLP, NetworkEngine]" = weakref.WeakKeyDictionary()
-
-HEAVISIDE = se.Function("Heaviside")
 
 
 def engine_for(net: MLP) -> "NetworkEngine":
@@ -41,6 +38,11 @@ def engine_for(net: MLP) -> "NetworkEngine":
     if engine is None:
         engine = _ENGINES[net] = NetworkEngine(net)
     return engine
+
+
+def clear_engines() -> None:
+    """Forget every cached engine (the next derivation of any network starts cold)."""
+    _ENGINES.clear()
 
 
 def derivative_atom(layer: int, i: int) -> se.Symbol:
@@ -59,13 +61,13 @@ class NetworkEngine:
             self.symbol[sym] = se.Symbol(sym.name)
         self.a_atoms: dict[int, list[se.Symbol]] = {0: [self.symbol[s] for s in net.x]}
         self.d_atoms: dict[int, list[se.Symbol]] = {}
-        self._layer_of_z: dict[sp.Symbol, tuple[int, int]] = {}  # z^ℓ_i -> (ℓ, i)
+        self.layer_of_z: dict[sp.Symbol, tuple[int, int]] = {}  # z^ℓ_i -> (ℓ, i)
         for layer in range(1, depth + 1):
             self.a_atoms[layer] = [se.Symbol(a.name) for a in net.a(layer)]
             self.d_atoms[layer] = [derivative_atom(layer, i) for i in range(1, net.sizes[layer] + 1)]
             for i, (z_sym, a_sym) in enumerate(zip(net.z(layer), net.a(layer))):
                 self.symbol[a_sym] = self.a_atoms[layer][i]
-                self._layer_of_z[z_sym] = (layer, i)
+                self.layer_of_z[z_sym] = (layer, i)
         self.z_atoms: dict[int, list[se.Basic]] = {
             layer: [self._pre_activation(layer, i, self.a_atoms[layer - 1]) for i in range(net.sizes[layer])]
             for layer in range(1, depth + 1)
@@ -73,7 +75,7 @@ class NetworkEngine:
         last = self.a_atoms[depth]
         denominator = se.add(*[se.exp(a) for a in last])
         self.softmax_atoms = [se.exp(a) / denominator for a in last] if net.softmax else []
-        self._softmax_denominator = denominator
+        self.softmax_denominator = denominator
         self._to_engine_cache: dict[sp.Basic, se.Basic] = {}
         self.e_atoms = self.to_engine(net.e_explicit)
         self._formulas: dict[se.Symbol, se.Basic] | None = None
@@ -176,45 +178,47 @@ class NetworkEngine:
 
     # --- conversions --------------------------------------------------------------------------------
     def to_engine(self, expression: sp.Basic, extra: Mapping[sp.Symbol, se.Basic] | None = None) -> se.Basic:
-        """Exact SymPy → SymEngine conversion in the network's vocabulary.
+        """Exact SymPy → SymEngine conversion in the network's vocabulary (:class:`.convert.StrictConverter`).
 
         z^ℓ_i becomes its definition, q_j the softmax of a^L, φ'(z^ℓ_i) the atom D^ℓ_i, and φ(z^ℓ_i) of the
         layer's own activation the atom a^ℓ_i.  ``extra`` maps further symbols (e.g. δ^ℓ_i) to values.
         """
-        cache: dict[sp.Basic, se.Basic] = {} if extra else self._to_engine_cache
-        return _convert_to_engine(sp.sympify(expression), self, cache, extra or {})
+        cache = {} if extra else self._to_engine_cache
+        return StrictConverter(self, extra, cache)(sp.sympify(expression))
 
-    def _symbol_value(self, symbol: sp.Symbol, extra: Mapping[sp.Symbol, se.Basic]) -> se.Basic:
+    def symbol_value(self, symbol: sp.Symbol, extra: Mapping[sp.Symbol, se.Basic]) -> se.Basic:
+        """The SymEngine value of one of the lecture's symbols (``extra`` first)."""
         if symbol in extra:
             return extra[symbol]
         if symbol in self.symbol:
             return self.symbol[symbol]
-        if symbol in self._layer_of_z:
-            layer, i = self._layer_of_z[symbol]
+        if symbol in self.layer_of_z:
+            layer, i = self.layer_of_z[symbol]
             return self.z_atoms[layer][i]
         if symbol in self.net.q:
             return self.softmax_atoms[self.net.q.index(symbol)]
         return se.Symbol(symbol.name)
 
-    def _applied(self, function: sp.Basic, argument: se.Basic, sympy_argument: sp.Basic) -> se.Basic:
+    def applied(self, function: type, argument: se.Basic, sympy_argument: sp.Basic) -> se.Basic:
         """φ(z^ℓ_i) ↦ a^ℓ_i and φ'(z^ℓ_i) ↦ D^ℓ_i (φ meaning the layer's activation); opaque otherwise."""
-        if sympy_argument in self._layer_of_z:
-            layer, i = self._layer_of_z[sympy_argument]
-            if function.func is phi_prime:
+        if sympy_argument in self.layer_of_z:
+            layer, i = self.layer_of_z[sympy_argument]
+            if function is phi_prime:
                 return self.d_atoms[layer][i]
-            if function.func is phi or self.net.activation(layer).apply is function.func:
+            if function is phi or self.net.activation(layer).apply is function:
                 return self.a_atoms[layer][i]
-        name = {phi: "phi", phi_prime: "phi'", sigmoid: "sigma", relu: "relu"}.get(function.func)
+        name = function_name(function)
         if name is None:
-            raise NotSupportedError(f"cannot convert {function} for a proof")
+            raise NotSupportedError(f"cannot convert {function.__name__}({sympy_argument}) for a proof")
         return se.Function(name)(argument)
 
     def to_sympy(self, expression: se.Basic, *, display: bool = True) -> sp.Expr:
         """SymEngine → SymPy; with ``display`` the atoms D^ℓ_i print as the layer's φ' formula and
         exp(a^L_j)/Σ_r exp(a^L_r) as q_j."""
-        return _convert_to_sympy(expression, self._display_map() if display else {}, self, {}, display)
+        return to_sympy(self, expression, display=display)
 
-    def _display_map(self) -> dict[str, sp.Expr]:
+    def display_map(self) -> dict[str, sp.Expr]:
+        """Derivative atom name → the layer's φ' formula in the lecture's symbols."""
         if self._display is None:
             mapping: dict[str, sp.Expr] = {}
             for layer in range(1, self.net.depth + 1):
@@ -254,120 +258,3 @@ def _atomise(expression: se.Basic, applied: Mapping[se.Basic, se.Basic], points:
         return result
 
     return visit(expression)
-
-
-def _convert_to_engine(expr: sp.Basic, engine: NetworkEngine, cache: dict, extra: Mapping) -> se.Basic:
-    cached = cache.get(expr)
-    if cached is not None:
-        return cached
-    if expr.is_Symbol:
-        result = engine._symbol_value(expr, extra)
-    elif expr.is_Integer:
-        result = se.Integer(int(expr))
-    elif expr.is_Rational:
-        result = se.Rational(int(expr.p), int(expr.q))
-    elif expr.is_Float:
-        fraction = sp.Rational(str(expr))
-        result = se.Rational(int(fraction.p), int(fraction.q))
-    else:
-        args = [_convert_to_engine(arg, engine, cache, extra) for arg in expr.args]
-        if expr.is_Add:
-            result = se.add(*args)
-        elif expr.is_Mul:
-            result = se.Mul(*args)
-        elif expr.is_Pow:
-            result = args[0] ** args[1]
-        elif isinstance(expr, sp.exp):
-            result = se.exp(args[0])
-        elif isinstance(expr, sp.log) and len(args) == 1:
-            result = se.log(args[0])
-        elif isinstance(expr, sp.tanh):
-            result = engine._applied(expr, args[0], expr.args[0]) if expr.args[0] in engine._layer_of_z else se.tanh(args[0])
-        elif isinstance(expr, sp.Heaviside):
-            result = HEAVISIDE(args[0])
-        elif isinstance(expr, (phi, phi_prime, sigmoid, relu)):
-            result = engine._applied(expr, args[0], expr.args[0])
-        elif expr is sp.E:
-            result = se.E
-        else:
-            raise NotSupportedError(f"cannot convert {type(expr).__name__} ({expr}) for a proof")
-    cache[expr] = result
-    return result
-
-
-_SYMPY_FUNCTIONS: dict[str, Callable[[sp.Expr], sp.Expr]] = {
-    "Heaviside": sp.Heaviside,
-    "phi": phi,
-    "phi'": phi_prime,
-    "sigma": sigmoid,
-    "relu": relu,
-}
-
-
-def _convert_to_sympy(expr: se.Basic, display: Mapping[str, sp.Expr], engine: NetworkEngine, cache: dict, softmax_display: bool) -> sp.Expr:
-    cached = cache.get(expr)
-    if cached is not None:
-        return cached
-    if isinstance(expr, se.Symbol):
-        result = display.get(expr.name) if expr.name in display else sp.Symbol(expr.name)
-    elif isinstance(expr, se.Integer):
-        result = sp.Integer(int(expr))
-    elif isinstance(expr, se.Rational):
-        result = sp.Rational(int(expr.p), int(expr.q))
-    elif expr == se.E:
-        result = sp.E
-    elif isinstance(expr, se.Add):
-        result = sp.Add(*[_convert_to_sympy(a, display, engine, cache, softmax_display) for a in expr.args])
-    elif isinstance(expr, se.Mul):
-        factors = list(expr.args)
-        q_factors: list[sp.Expr] = []
-        if softmax_display and engine.net.softmax:
-            factors, q_factors = _extract_softmax(factors, engine)
-        result = sp.Mul(*q_factors, *[_convert_to_sympy(a, display, engine, cache, softmax_display) for a in factors])
-    elif isinstance(expr, se.Pow):
-        base, exponent = expr.args
-        if base == se.E:
-            result = sp.exp(_convert_to_sympy(exponent, display, engine, cache, softmax_display))
-        else:
-            result = sp.Pow(
-                _convert_to_sympy(base, display, engine, cache, softmax_display),
-                _convert_to_sympy(exponent, display, engine, cache, softmax_display),
-            )
-    elif isinstance(expr, se.log):
-        result = sp.log(_convert_to_sympy(expr.args[0], display, engine, cache, softmax_display))
-    elif isinstance(expr, se.tanh):
-        result = sp.tanh(_convert_to_sympy(expr.args[0], display, engine, cache, softmax_display))
-    elif isinstance(expr, se.FunctionSymbol) and expr.get_name() in _SYMPY_FUNCTIONS:
-        result = _SYMPY_FUNCTIONS[expr.get_name()](_convert_to_sympy(expr.args[0], display, engine, cache, softmax_display))
-    else:
-        raise NotSupportedError(f"cannot convert {expr} back to SymPy")
-    cache[expr] = result
-    return result
-
-
-def _extract_softmax(factors: list[se.Basic], engine: NetworkEngine) -> tuple[list[se.Basic], list[sp.Expr]]:
-    """Pair exp(a^L_j) with 1/Σ_r exp(a^L_r) inside a product and write them as q_j."""
-    denominator = engine._softmax_denominator
-    power = 0
-    rest = []
-    for factor in factors:
-        if isinstance(factor, se.Pow) and factor.args[0] == denominator and isinstance(factor.args[1], se.Integer) and int(factor.args[1]) < 0:
-            power += -int(factor.args[1])
-        else:
-            rest.append(factor)
-    if power == 0:
-        return factors, []
-    last = engine.a_atoms[engine.net.depth]
-    q_factors: list[sp.Expr] = []
-    remaining = []
-    for factor in rest:
-        exponent = factor.args[1] if isinstance(factor, se.Pow) and factor.args[0] == se.E else None
-        if exponent is not None and power > 0 and exponent in last:
-            q_factors.append(engine.net.q[last.index(exponent)])
-            power -= 1
-        else:
-            remaining.append(factor)
-    if power:
-        remaining.append(denominator ** (-power))
-    return remaining, q_factors
-

@@ -11,9 +11,10 @@ from dataclasses import dataclass
 
 import symengine as se
 
-from .derive import backprop_steps
-from .derive._engine import engine_for
-from .network import MLP
+from .._kernel.engine import engine_for
+from .._kernel.identity import expands_to_zero
+from ..derive import backprop_steps
+from ..network import MLP
 
 __all__ = ["IdentityCheck", "chain_rule_identities"]
 
@@ -28,10 +29,6 @@ class IdentityCheck:
     holds: bool
     instances: int
     method: str
-
-
-def _zero(expression: se.Basic) -> bool:
-    return se.expand(expression) == 0
 
 
 def chain_rule_identities(net: MLP) -> tuple[IdentityCheck, ...]:
@@ -52,10 +49,10 @@ def chain_rule_identities(net: MLP) -> tuple[IdentityCheck, ...]:
     for parameter, value in d_w.items():
         info = net.parameter_info(parameter)
         factor = engine.a_atoms[info.layer - 1][info.j - 1] if info.kind == "w" else se.Integer(1)
-        l7.append(_zero(value - d_z[info.layer][info.i - 1] * factor))
-    l8 = [_zero(d_z[l][i] - d_a[l][i] * engine.d_atoms[l][i]) for l in layers for i in range(net.sizes[l])]
+        l7.append(expands_to_zero(value - d_z[info.layer][info.i - 1] * factor))
+    l8 = [expands_to_zero(d_z[l][i] - d_a[l][i] * engine.d_atoms[l][i]) for l in layers for i in range(net.sizes[l])]
     l9 = [
-        _zero(
+        expands_to_zero(
             d_a[l][i]
             - se.add(*[d_a[l + 1][m] * engine.d_atoms[l + 1][m] * engine.symbol[net.W(l + 1)[m, i]] for m in range(net.sizes[l + 1])])
         )
@@ -64,7 +61,7 @@ def chain_rule_identities(net: MLP) -> tuple[IdentityCheck, ...]:
     ]
     steps = backprop_steps(net, generic=True)
     l10 = [
-        _zero(d_a[l][i] - engine.to_engine(value))
+        expands_to_zero(d_a[l][i] - engine.to_engine(value))
         for l in layers
         for i, value in enumerate(steps.delta_expanded(l))
     ]

@@ -13,7 +13,8 @@ from typing import Sequence
 import numpy as np
 import sympy as sp
 
-from .losses import softmax
+from .._kernel.identity import sympy_identity
+from ..losses import softmax
 
 __all__ = [
     "kl",
@@ -83,7 +84,7 @@ def kl_splits_into_ne_plus_ce(classes: int = 3) -> KLSplit:
     p = _real_symbols("p", classes, positive=True)
     q = _real_symbols("q", classes, positive=True)
     divergence, ne, ce = kl(p, q), negative_entropy(p), cross_entropy(p, q)
-    holds = sp.expand(sp.expand_log(divergence - (ne + ce))) == 0
+    holds = sympy_identity(divergence, ne + ce)
     one_hot = [sp.Integer(1)] + [sp.Integer(0)] * (classes - 1)
     return KLSplit(divergence, ne, ce, holds, sp.simplify(negative_entropy(one_hot)))
 
@@ -103,9 +104,9 @@ def cross_entropy_gradient(classes: int = 3) -> CrossEntropyGradient:
     q = softmax(list(a))
     loss = cross_entropy(p, q)
     gradient = tuple(sp.diff(loss, a_j) for a_j in a)
-    general = all(sp.simplify(g - (q_j * sp.Add(*p) - p_j)) == 0 for g, q_j, p_j in zip(gradient, q, p))
+    general = all(sympy_identity(g, q_j * sp.Add(*p) - p_j) for g, q_j, p_j in zip(gradient, q, p))
     one_hot = all(
-        sp.simplify(g.xreplace(dict(zip(p, row))) - (q_j - row[j])) == 0
+        sympy_identity(g.xreplace(dict(zip(p, row))), q_j - row[j])
         for row in (tuple(sp.Integer(int(i == c)) for i in range(classes)) for c in range(classes))
         for j, (g, q_j) in enumerate(zip(gradient, q))
     )
@@ -174,7 +175,7 @@ def gibbs_two_classes() -> GibbsTwoClasses:
     f = kl((t, 1 - t), (s, 1 - s))
     derivative = sp.diff(f, s)
     claimed = (s - t) / (s * (1 - s))
-    return GibbsTwoClasses(f, claimed, sp.simplify(derivative - claimed) == 0, sp.simplify(f.subs(s, t)))
+    return GibbsTwoClasses(f, claimed, sympy_identity(derivative, claimed), sp.simplify(f.subs(s, t)))
 
 
 @dataclass(frozen=True)

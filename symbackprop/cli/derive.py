@@ -6,14 +6,14 @@ import argparse
 import sys
 from pathlib import Path
 
+from .options import add_network_options, network_from_args
+
 __all__ = ["register", "run", "DEFAULT_SIZES"]
 
 DEFAULT_SIZES = "2,2,2,2"  # when some network option is given but not --sizes
 
 
 def register(parser: argparse.ArgumentParser) -> None:
-    from ..cli import add_network_options
-
     add_network_options(parser, sizes=None)
     parser.set_defaults(activation=None, loss=None)
     parser.add_argument("--parameter", metavar="PARAM", default=None,
@@ -33,9 +33,9 @@ def _network_given(args: argparse.Namespace) -> bool:
 
 
 def run(args: argparse.Namespace) -> int:
+    from ..emit.document import build_document
     from ..errors import SpecError, ToolNotFoundError
-    from .document import build_document
-    from .regenerate import DERIVATIONS, regenerate
+    from ..lecture.regenerate import DERIVATIONS, regenerate
 
     if args.all is not None:
         if _network_given(args) or args.parameter or args.out:
@@ -59,7 +59,7 @@ def run(args: argparse.Namespace) -> int:
     for path in paths:
         print(f"wrote {path}")
     if args.pdf:
-        from .pdf import compile_pdf
+        from ..emit.pdf import compile_pdf
 
         for path in paths:
             try:
@@ -73,10 +73,9 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _network_document(args: argparse.Namespace):  # noqa: ANN202
-    from ..cli import network_from_args
-    from .lecture import notation_section
-    from .multiclass import softmax_section
-    from .network_doc import network_section
+    from ..emit.multiclass import softmax_section
+    from ..emit.network_doc import network_section
+    from ..emit.preface import notation_section
 
     args.sizes = args.sizes or DEFAULT_SIZES
     args.activation = args.activation or "phi"

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 import sympy as sp
 
-from .errors import NotSupportedError, SymbackpropError
+from ..errors import NotSupportedError, SymbackpropError
 
 __all__ = ["K", "ScheduleVerdict", "robbins_monro", "check_schedule"]
 
@@ -126,7 +126,7 @@ def check_schedule(text: str, *, time_limit: float = 30.0) -> ScheduleVerdict:
     >>> check_schedule("1/(k+1)").satisfied
     True
     """
-    from .parse import parse_expression, schedule_vocabulary
+    from ..parse import parse_expression, schedule_vocabulary
 
     if not isinstance(time_limit, (int, float)) or not 0 < time_limit <= 600:
         raise NotSupportedError(f"the time limit must be between 0 and 600 seconds, got {time_limit!r}")

@@ -18,11 +18,11 @@ from typing import Sequence
 import numpy as np
 import sympy as sp
 
-from .derive import output_delta
-from .emit.numpy import compile as compile_model
-from .network import MLP
+from ..derive import output_delta
+from ..model import compile as compile_model
+from ..network import MLP
 
-__all__ = ["LayerNorms", "gradient_norms", "vanishing_gradients_study", "plot_gradient_norms"]
+__all__ = ["LayerNorms", "LayerNormEvaluator", "gradient_norms", "vanishing_gradients_study", "plot_gradient_norms"]
 
 
 @dataclass(frozen=True)
@@ -56,6 +56,38 @@ class LayerNorms:
         return float(medians[0] / medians[-1])
 
 
+class LayerNormEvaluator:
+    """The L14 quantities of one network at one sample, layer by layer, in float64.
+
+    ``evaluate(params, x, y)`` returns three arrays over ℓ = 1…L: ‖∇_{W^ℓ} e‖₂ (the compiled model's
+    gradient), the bound ‖Diag(φ^ℓ')‖₂ ‖δ^ℓ‖₂ ‖a^{ℓ−1}‖₂, and ‖δ^ℓ‖₂, with δ^ℓ = V^{ℓ+1} ⋯ V^L δ^L
+    formed by the recursion from the forward pass's values.
+    """
+
+    def __init__(self, net: MLP) -> None:
+        self.net = net
+        self.model = compile_model(net)
+        self._derivative = [None] + [_derivative(net, layer) for layer in range(1, net.depth + 1)]
+        self._delta_last = sp.lambdify([list(net.a(net.depth)), list(net.y)], list(output_delta(net)), "numpy")
+
+    def evaluate(self, params: dict[str, np.ndarray], x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        depth = self.net.depth
+        x, y = np.reshape(x, (1, -1)), np.reshape(y, (1, -1))
+        _, grads = self.model(params, x, y)
+        values = self.model.forward(params, x)
+        a = [x[0]] + [values[f"a{layer}"][0] for layer in range(1, depth + 1)]
+        z = [None] + [values[f"z{layer}"][0] for layer in range(1, depth + 1)]
+        delta = np.asarray(self._delta_last(a[-1], y[0]), dtype=float).reshape(-1)
+        gradient, bound, deltas = np.zeros(depth), np.zeros(depth), np.zeros(depth)
+        for layer in range(depth, 0, -1):
+            phi_prime = self._derivative[layer](z[layer], a[layer])
+            gradient[layer - 1] = np.linalg.norm(grads[f"W{layer}"], 2)
+            deltas[layer - 1] = np.linalg.norm(delta)
+            bound[layer - 1] = np.max(np.abs(phi_prime)) * np.linalg.norm(delta) * np.linalg.norm(a[layer - 1])
+            delta = params[f"W{layer}"].T @ (phi_prime * delta)  # δ^{ℓ−1} = (W^ℓ)^T Diag(φ^ℓ') δ^ℓ
+        return gradient, bound, deltas
+
+
 def gradient_norms(
     activation: str, *, depth: int = 10, width: int = 8, samples: int = 32, scale: float = 1.0, seed: int = 0, label: str | None = None
 ) -> LayerNorms:
@@ -65,7 +97,7 @@ def gradient_norms(
     """
     sizes = [width] * depth + [1]
     net = MLP(sizes, activation=activation, output="identity", bias=True)
-    model = compile_model(net)
+    evaluator = LayerNormEvaluator(net)
     rng = np.random.default_rng(seed)
     params: dict[str, np.ndarray] = {}
     for layer in range(1, net.depth + 1):
@@ -73,24 +105,8 @@ def gradient_norms(
         params[f"b{layer}"] = np.zeros(sizes[layer])
     X = rng.normal(size=(samples, sizes[0]))
     Y = rng.normal(size=(samples, 1))
-    derivative = [None] + [_derivative(net, layer) for layer in range(1, net.depth + 1)]
-    delta_last = sp.lambdify([list(net.a(net.depth)), list(net.y)], list(output_delta(net)), "numpy")
-    gradient = np.zeros((samples, net.depth))
-    bound = np.zeros((samples, net.depth))
-    deltas = np.zeros((samples, net.depth))
-    for n in range(samples):
-        x, y = X[n : n + 1], Y[n : n + 1]
-        _, grads = model(params, x, y)
-        values = model.forward(params, x)
-        a = [x[0]] + [values[f"a{layer}"][0] for layer in range(1, net.depth + 1)]
-        z = [None] + [values[f"z{layer}"][0] for layer in range(1, net.depth + 1)]
-        delta = np.asarray(delta_last(a[-1], y[0]), dtype=float).reshape(-1)
-        for layer in range(net.depth, 0, -1):
-            phi_prime = derivative[layer](z[layer], a[layer])
-            gradient[n, layer - 1] = np.linalg.norm(grads[f"W{layer}"], 2)
-            deltas[n, layer - 1] = np.linalg.norm(delta)
-            bound[n, layer - 1] = np.max(np.abs(phi_prime)) * np.linalg.norm(delta) * np.linalg.norm(a[layer - 1])
-            delta = params[f"W{layer}"].T @ (phi_prime * delta)  # δ^{ℓ−1} = (W^ℓ)^T Diag(φ^ℓ') δ^ℓ
+    rows = [evaluator.evaluate(params, X[n], Y[n]) for n in range(samples)]
+    gradient, bound, deltas = (np.array([row[k] for row in rows]) for k in range(3))
     return LayerNorms(label or f"{activation}, scale {scale:g}", tuple(sizes), gradient, bound, deltas)
 
 

@@ -22,16 +22,28 @@ import time
 from dataclasses import dataclass, field
 from typing import Mapping
 
-import mpmath
 import symengine as se
 import sympy as sp
 
-from .activations import Activation
+from ._kernel.engine import NetworkEngine, engine_for
+from ._kernel.evaluate import evaluate, random_point
+from ._kernel.identity import (
+    CONCRETE_IDENTITY,
+    GENERIC_IDENTITY,
+    RATIONAL_IDENTITY,
+    search_counterexample,
+)
+from ._kernel.identity import (
+    exact_identity as _decide_identity,
+)
+from .activations import Activation, get_activation
 from .derive import Gradients, backprop, direct
-from .derive._engine import HEAVISIDE, NetworkEngine, engine_for
-from .errors import NotSupportedError, ShapeError
+from .derive.display import latex_block, latex_text
+from .errors import ArgumentTypeError, ShapeError
 from .network import MLP
 from .notation import plain_name
+from .printing import lecture_printer
+from .statuses import EntryStatus
 
 __all__ = [
     "Counterexample",
@@ -43,11 +55,13 @@ __all__ = [
     "derivative_lemma",
     "compare_entry",
     "exact_identity",
+    "proof_latex",
+    "GENERIC_IDENTITY",
+    "CONCRETE_IDENTITY",
+    "RATIONAL_IDENTITY",
 ]
 
-PROVED, DIFFERS, UNDECIDED = "proved", "differs", "undecided"
-_GENERIC_CHOICES = ("tanh", "sin", "softplus")
-_RATIONAL_FALLBACK_LIMIT = 4000  # count_ops above which SymPy's cancel is not attempted
+PROVED, DIFFERS, UNDECIDED = EntryStatus.PROVED, EntryStatus.DIFFERS, EntryStatus.UNDECIDED
 
 
 @dataclass(frozen=True)
@@ -77,7 +91,7 @@ class EntryResult:
     """The outcome for one parameter θ: ``proved``, ``differs`` (with a counterexample) or ``undecided``."""
 
     parameter: sp.Symbol
-    status: str
+    status: EntryStatus
     method: str
     counterexample: Counterexample | None = None
     points: int = 0  # for ``undecided``: random points at which both sides agreed (not a proof)
@@ -162,8 +176,6 @@ class Proof:
 
     def _repr_latex_(self) -> str:
         """Rendered math in Jupyter: verdict, method, lemmas and the numeric spot check."""
-        from .emit.notebook import proof_latex  # display only: emit depends on prove, not back
-
         return proof_latex(self)
 
     def __str__(self) -> str:
@@ -215,6 +227,7 @@ def prove(
     >>> prove(MLP([3, 3, 2], activation="sigmoid", bias=True)).holds
     True
     """
+    _require_network(net)
     engine = engine_for(net)
     timings: dict[str, float] = {}
     started = time.perf_counter()
@@ -252,6 +265,11 @@ def prove(
     return Proof(net, label, holds, method, entries, lemmas, check, timings)
 
 
+def _require_network(net: object) -> None:
+    if not isinstance(net, MLP):
+        raise ArgumentTypeError(f"expected a symbackprop.MLP, got {type(net).__name__}")
+
+
 def _unique(activations) -> list[Activation]:  # noqa: ANN001
     seen: dict[str, Activation] = {}
     for activation in activations:
@@ -269,23 +287,18 @@ def _candidate_expressions(
             raise ShapeError("these gradients belong to a different network")
         return gradients.method, {p: gradients.engine_expression(p) for p in gradients}
     if not isinstance(gradients, Mapping):
-        raise ShapeError("gradients must be a Gradients object or a mapping parameter -> SymPy expression")
+        raise ArgumentTypeError("gradients must be a Gradients object or a mapping parameter -> SymPy expression")
     expressions: dict[sp.Symbol, se.Basic] = {}
     for key, value in gradients.items():
         parameter = net.parameter(key) if isinstance(key, str) else key
         net.parameter_info(parameter)
         if not isinstance(value, (sp.Basic, int)):
-            raise ShapeError(f"the gradient for {parameter} must be a SymPy expression, got {type(value).__name__}")
+            raise ArgumentTypeError(f"the gradient for {parameter} must be a SymPy expression, got {type(value).__name__}")
         expressions[parameter] = engine.to_engine(sp.sympify(value))
     missing = [plain_name(p.name) for p in net.parameters if p not in expressions]
     if missing:
         raise ShapeError(f"gradients lack entries for: {', '.join(missing[:10])}{' …' if len(missing) > 10 else ''}")
     return "candidate", expressions
-
-
-GENERIC_IDENTITY = "exact polynomial identity in the layer atoms a^ℓ_i, φ'(z^ℓ_i), for every φ"
-CONCRETE_IDENTITY = "exact polynomial identity after substituting the φ' formulas"
-RATIONAL_IDENTITY = "exact rational identity (expanded over a common denominator)"
 
 
 def exact_identity(net: MLP, lhs: sp.Basic | se.Basic, rhs: sp.Basic | se.Basic, *, sympy_fallback: bool = False) -> str | None:
@@ -301,30 +314,11 @@ def exact_identity(net: MLP, lhs: sp.Basic | se.Basic, rhs: sp.Basic | se.Basic,
     >>> exact_identity(net, 2 * (a - y) * a * (1 - a) * x, "w^1_11")
     "exact polynomial identity after substituting the φ' formulas"
     """
+    _require_network(net)
     engine = engine_for(net)
     left = _as_engine(engine, lhs)
     right = _as_engine(engine, rhs)
-    return _exact_identity(engine, left, right, sympy_fallback=sympy_fallback)
-
-
-def _exact_identity(engine: NetworkEngine, lhs: se.Basic, rhs: se.Basic, *, sympy_fallback: bool) -> str | None:
-    if se.expand(lhs - rhs) == 0:
-        return GENERIC_IDENTITY
-    difference = engine.concretise(lhs) - engine.concretise(rhs)
-    residual = se.expand(difference)
-    if residual == 0:
-        return CONCRETE_IDENTITY
-    if not _is_polynomial(residual):
-        # over a common denominator of the *unexpanded* difference: expanding first would give each power
-        # of a denominator its own term, and their product can be enormous
-        numerator, _ = difference.as_numer_denom()
-        if se.expand(numerator) == 0:
-            return RATIONAL_IDENTITY
-        if sympy_fallback:
-            rational = engine.to_sympy(residual, display=False)
-            if sp.count_ops(rational) <= _RATIONAL_FALLBACK_LIMIT and sp.cancel(sp.together(rational)) == 0:
-                return "exact rational identity (SymPy cancel)"
-    return None
+    return _decide_identity(engine, left, right, sympy_fallback=sympy_fallback)
 
 
 def _as_engine(engine: NetworkEngine, value: object) -> se.Basic:
@@ -336,7 +330,7 @@ def _as_engine(engine: NetworkEngine, value: object) -> se.Basic:
         return value
     if isinstance(value, (sp.Basic, int)):
         return engine.to_engine(sp.Integer(value) if isinstance(value, int) else value)
-    raise ShapeError(f"expected a SymPy or SymEngine expression, got {type(value).__name__}")
+    raise ArgumentTypeError(f"expected a SymPy or SymEngine expression, got {type(value).__name__}")
 
 
 def compare_entry(
@@ -357,11 +351,12 @@ def compare_entry(
     >>> from symbackprop.activations import phi_prime
     >>> net = MLP([1, 1])
     >>> (a,), (y,), (x,), (z,) = net.a(1), net.y, net.x, net.z(1)
-    >>> compare_entry(net, "w^1_11", 2 * (a - y) * phi_prime(z) * x).status
+    >>> str(compare_entry(net, "w^1_11", 2 * (a - y) * phi_prime(z) * x).status)
     'proved'
-    >>> compare_entry(net, "w^1_11", (a - y) * phi_prime(z) * x).status
+    >>> str(compare_entry(net, "w^1_11", (a - y) * phi_prime(z) * x).status)
     'differs'
     """
+    _require_network(net)
     engine = engine_for(net)
     if isinstance(parameter, str):
         parameter = net.parameter(parameter)
@@ -373,149 +368,17 @@ def compare_entry(
 def _compare(
     engine: NetworkEngine, parameter: sp.Symbol, lhs: se.Basic, rhs: se.Basic, rng: random.Random, *, tries: int = 6
 ) -> EntryResult:
-    method = _exact_identity(engine, lhs, rhs, sympy_fallback=True)
+    method = _decide_identity(engine, lhs, rhs, sympy_fallback=True)
     if method is not None:
         return EntryResult(parameter, PROVED, method)
     lhs_c, rhs_c = engine.concretise(lhs), engine.concretise(rhs)
-    counterexample = _search_counterexample(engine, parameter, lhs_c, rhs_c, rng, tries=tries)
-    if counterexample is not None:
+    difference = search_counterexample(engine, lhs_c, rhs_c, rng, tries=tries)
+    if difference is not None:
+        counterexample = Counterexample(parameter, difference.point, difference.phi, difference.left, difference.right)
         return EntryResult(parameter, DIFFERS, "not identical; numbers differ", counterexample)
     return EntryResult(
         parameter, UNDECIDED, f"not shown identical, and equal at every point tried ({tries}; not a proof)", points=tries
     )
-
-
-def _is_polynomial(expression: se.Basic) -> bool:
-    """True when expand() is decisive: no exp, log or negative power of a sum (Laurent monomials are fine)."""
-    seen: set[se.Basic] = set()
-    stack = [expression]
-    while stack:
-        node = stack.pop()
-        if node in seen:
-            continue
-        seen.add(node)
-        if isinstance(node, se.Pow):
-            base, exponent = node.args
-            if base == se.E or not exponent.is_Integer or (int(exponent) < 0 and not base.is_Symbol):
-                return False
-        elif isinstance(node, se.log):
-            return False
-        stack.extend(node.args)
-    return True
-
-
-# --- numeric evaluation (counterexamples and the spot check) ---------------------------------------
-
-_ACTIVATION_VALUES = {
-    "sigmoid": (lambda m, z: 1 / (1 + m.exp(-z)), lambda m, z, a: a * (1 - a)),
-    "tanh": (lambda m, z: m.tanh(z), lambda m, z, a: 1 - a * a),
-    "relu": (lambda m, z: z if z > 0 else 0 * z, lambda m, z, a: 1 if z > 0 else 0),
-    "identity": (lambda m, z: z, lambda m, z, a: 1),
-    "sin": (lambda m, z: m.sin(z), lambda m, z, a: m.cos(z)),
-    "softplus": (lambda m, z: m.log(1 + m.exp(z)), lambda m, z, a: 1 / (1 + m.exp(-z))),
-}
-
-
-def _random_point(engine: NetworkEngine, rng: random.Random, generic: str, math_module) -> dict:  # noqa: ANN001
-    """Random parameters/inputs/targets and the forward values of every atom for them."""
-    net = engine.net
-    number = (lambda v: mpmath.mpf(v)) if math_module is mpmath else float
-    values: dict[se.Symbol, object] = {}
-    for parameter in net.parameters:
-        values[engine.symbol[parameter]] = number(rng.randint(-150, 150)) / 100
-    for x in net.x:
-        values[engine.symbol[x]] = number(rng.randint(-200, 200)) / 100
-    if net.softmax:
-        hot = rng.randrange(len(net.y))
-        for j, y in enumerate(net.y):
-            values[engine.symbol[y]] = number(1 if j == hot else 0)
-    elif net.loss.name == "logistic":
-        values[engine.symbol[net.y[0]]] = number(rng.choice((-1, 1)))
-    else:
-        for y in net.y:
-            values[engine.symbol[y]] = number(rng.randint(-100, 100)) / 100
-    for layer in range(1, net.depth + 1):
-        activation = net.activation(layer)
-        forward, derivative = _ACTIVATION_VALUES[generic if activation.generic else activation.name]
-        for z_value, a_atom, d_atom in zip(engine.z_atoms[layer], engine.a_atoms[layer], engine.d_atoms[layer]):
-            z = _evaluate(z_value, values, math_module, generic)
-            a = forward(math_module, z)
-            values[a_atom] = a
-            values[d_atom] = number(derivative(math_module, z, a))
-    return values
-
-
-def _evaluate(expression: se.Basic, values: dict, math_module, generic: str, memo: dict | None = None):  # noqa: ANN001, ANN202
-    """Evaluate a SymEngine expression DAG at numeric atom values (floats or mpmath numbers)."""
-    memo = {} if memo is None else memo
-    stack = [expression]
-    while stack:
-        node = stack[-1]
-        if node in memo or node in values:
-            stack.pop()
-            continue
-        args = node.args
-        pending = [arg for arg in args if arg not in memo and arg not in values]
-        if pending:
-            stack.extend(pending)
-            continue
-        stack.pop()
-        vals = [values[arg] if arg in values else memo[arg] for arg in args]
-        memo[node] = _apply(node, vals, math_module, generic)
-    return values[expression] if expression in values else memo[expression]
-
-
-def _apply(node: se.Basic, vals: list, math_module, generic: str):  # noqa: ANN001, ANN202
-    if isinstance(node, se.Add):
-        return math.fsum(vals) if math_module is math else mpmath.fsum(vals)
-    if isinstance(node, se.Mul):
-        result = vals[0]
-        for value in vals[1:]:
-            result = result * value
-        return result
-    if isinstance(node, se.Pow):
-        base, exponent = node.args
-        if base == se.E:
-            return math_module.exp(vals[1])
-        return vals[0] ** vals[1]
-    if isinstance(node, se.log):
-        return math_module.log(vals[0])
-    if isinstance(node, se.tanh):
-        return math_module.tanh(vals[0])
-    if isinstance(node, se.FunctionSymbol):
-        name = node.get_name()
-        if node == HEAVISIDE(node.args[0]):
-            return 1 if vals[0] > 0 else (0 if vals[0] < 0 else 0.5)
-        table = {"phi": _ACTIVATION_VALUES[generic][0], "sigma": _ACTIVATION_VALUES["sigmoid"][0], "relu": _ACTIVATION_VALUES["relu"][0]}
-        if name in table:
-            return table[name](math_module, vals[0])
-        if name == "phi'":
-            forward, derivative = _ACTIVATION_VALUES[generic]
-            return derivative(math_module, vals[0], forward(math_module, vals[0]))
-    if node.is_Number:
-        return float(node) if math_module is math else mpmath.mpf(sp.Rational(str(node)).p) / sp.Rational(str(node)).q
-    if node == se.E:
-        return math_module.e
-    raise NotSupportedError(f"cannot evaluate {node} numerically")
-
-
-def _search_counterexample(
-    engine: NetworkEngine, parameter: sp.Symbol, lhs: se.Basic, rhs: se.Basic, rng: random.Random, tries: int = 6
-) -> Counterexample | None:
-    with mpmath.workdps(40):
-        for attempt in range(tries):
-            generic = _GENERIC_CHOICES[attempt % len(_GENERIC_CHOICES)]
-            values = _random_point(engine, rng, generic, mpmath)
-            try:
-                left = _evaluate(lhs, values, mpmath, generic)
-                right = _evaluate(rhs, values, mpmath, generic)
-            except (ZeroDivisionError, ValueError, OverflowError):
-                continue
-            if abs(left - right) > mpmath.mpf(10) ** -25 * (1 + abs(left) + abs(right)):
-                net = engine.net
-                point = {s.name: float(values[engine.symbol[s]]) for s in (*net.parameters, *net.x, *net.y)}
-                return Counterexample(parameter, point, generic, float(left), float(right))
-    return None
 
 
 def _spot_check(
@@ -523,12 +386,39 @@ def _spot_check(
 ) -> NumericCheck:
     worst_abs = worst_rel = 0.0
     for _ in range(points):
-        values = _random_point(engine, rng, "tanh", math)
+        values = random_point(engine, rng, "tanh", math)
         memo: dict = {}
         for parameter in engine.net.parameters:
-            left = _evaluate(engine.concretise(reference.engine_expression(parameter)), values, math, "tanh", memo)
-            right = _evaluate(engine.concretise(candidate[parameter]), values, math, "tanh", memo)
+            left = evaluate(engine.concretise(reference.engine_expression(parameter)), values, math, "tanh", memo)
+            right = evaluate(engine.concretise(candidate[parameter]), values, math, "tanh", memo)
             difference = abs(left - right)
             worst_abs = max(worst_abs, difference)
             worst_rel = max(worst_rel, difference / max(1e-300, abs(left), abs(right)) if difference else 0.0)
     return NumericCheck(points, len(engine.net.parameters), worst_abs, worst_rel)
+
+
+def proof_latex(proof: Proof) -> str:
+    """The verdict, the method, the lemmas and the (numeric, labelled) spot check.
+
+    >>> from symbackprop import MLP
+    >>> print(proof_latex(prove(MLP([1, 1]), spot_check=0)))
+    $\\displaystyle \\begin{aligned}&\\textbf{PROVED}\\text{: 1/1 entries identical (direct vs backprop)} \\\\ &\\text{exact polynomial identity in the layer atoms } a^\\ell_i \\text{, } \\varphi'(z^\\ell_i) \\text{, for every } \\varphi\\end{aligned}$
+    """
+    proved = sum(entry.status == "proved" for entry in proof.entries)
+    verdict = "PROVED" if proof.holds else ("REFUTED" if proof.counterexamples else "NOT PROVED")
+    rows = [
+        r"&\textbf{%s}\text{: %d/%d entries identical (direct vs %s)}" % (verdict, proved, len(proof.entries), proof.candidate),
+        "&" + latex_text(proof.method),
+    ]
+    for lemma in proof.lemmas:
+        rows.append(r"&%s \quad \text{%s}" % (get_activation(lemma.activation).derivative_latex, "proved" if lemma.holds else "FAILS"))
+    printer = lecture_printer()
+    for entry in proof.failures[:5]:
+        rows.append(r"&%s\text{: %s}" % (printer.doprint(entry.parameter), entry.status))
+    if proof.spot_check is not None:
+        check = proof.spot_check
+        rows.append(
+            r"&\text{numeric spot check (not a proof): } \max |\text{direct} - \text{%s}| = %s"
+            % (proof.candidate, sp.latex(sp.Float(check.max_abs_difference, 3)))
+        )
+    return latex_block(rows)

@@ -14,15 +14,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
+from ..data import lecture_example
+from ..derive import backprop, direct
+from ..errors import LatexError, ToolNotFoundError
+from ..network import MLP
+from ..notation import plain, plain_name
+from ..proof import prove
 from .claims import lecture_claims
-from .data import lecture_example
-from .derive import backprop, direct
-from .emit.regenerate import DERIVATIONS
-from .errors import LatexError, ToolNotFoundError
 from .examples import compare_methods
-from .network import MLP
-from .notation import plain, plain_name
-from .prove import prove
+from .regenerate import DERIVATIONS
 
 __all__ = ["DemoResult", "run_demo"]
 
@@ -93,12 +93,12 @@ def run_demo(directory: str | Path = "symbackprop-demo", *, pdf: bool = True, ec
 
     echo("4. Write the derivation document")
     lecture = DERIVATIONS["lecture.tex"]
-    from .emit.document import write_document
+    from ..emit.document import write_document
 
     tex = write_document(out / "lecture.tex", lecture.sections(), title=lecture.title, abstract=lecture.abstract, command="symbackprop demo")
     result.files["LaTeX document"] = tex
     if pdf:
-        from .emit.pdf import compile_pdf
+        from ..emit.pdf import compile_pdf
 
         try:
             compiled = compile_pdf(tex, output_dir=out)

@@ -25,23 +25,25 @@ from typing import Callable
 import numpy as np
 import sympy as sp
 
+from .._kernel.identity import sympy_identity
+from ..data import lecture_example
+from ..derive import direct
+from ..emit.document import Section, section
+from ..emit.numpy import stability_lemmas
+from ..network import MLP
+from ..proof import prove
+from ..statuses import ClaimStatus
+from ..train import exact_line_search
 from . import divergence
 from .cost import sample_gradient_cost
-from .data import lecture_example
-from .derive import direct
-from .emit.document import Section, register_section, section
-from .emit.numpy import stability_lemmas
 from .examples import Comparison, compare_methods
 from .gradient_norms import LayerNorms, plot_gradient_norms, vanishing_gradients_study
 from .identities import chain_rule_identities
-from .network import MLP
-from .prove import prove
 from .schedules import K, robbins_monro
-from .train import exact_line_search
 
 __all__ = ["Claim", "STATUSES", "lecture_claims", "claims_table", "claims_latex", "claims_section"]
 
-STATUSES = ("proved", "computed", "refuted", "checked", "demonstrated")
+STATUSES = tuple(ClaimStatus)
 
 
 @dataclass(frozen=True)
@@ -50,10 +52,13 @@ class Claim:
 
     item: str
     title: str
-    status: tuple[str, ...]
+    status: tuple[ClaimStatus, ...]
     evidence: str
     latex: str
     confirms: bool
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "status", tuple(ClaimStatus(status) for status in self.status))
 
     @property
     def status_text(self) -> str:
@@ -133,14 +138,13 @@ def _l2(ctx: _Context) -> Claim:
     total = net.E(data.X, data.Y)
     sample_gradients = direct(net)
     linear = all(
-        sp.simplify(
-            sp.diff(total, w)
-            - sum(
+        sympy_identity(
+            sp.diff(total, w),
+            sum(
                 net.compose(sample_gradients[w]).xreplace({**dict(zip(net.x, map(sp.nsimplify, x))), **dict(zip(net.y, map(sp.nsimplify, y)))})
                 for x, y in zip(data.X.tolist(), data.Y.tolist())
-            )
+            ),
         )
-        == 0
         for w in net.parameters
     )
     gd = _run(ctx, "gd")
@@ -180,7 +184,7 @@ def _l3(ctx: _Context) -> Claim:
 
 
 def _start(ctx: _Context) -> dict:
-    from .train import init_params
+    from ..train import init_params
 
     return init_params(ctx.lecture.model, seed=ctx.lecture.seed)
 
@@ -276,7 +280,7 @@ def _l14(ctx: _Context) -> Claim:
 
 
 def _l15(ctx: _Context) -> Claim:
-    from .activations import phi
+    from ..activations import phi
 
     def matches(net: MLP) -> bool:
         nested = net.a(0)
@@ -310,9 +314,7 @@ def _l17(ctx: _Context) -> Claim:
     a = 1 / (1 + sp.exp(-z))
     net = MLP([1, 1], activation="sigmoid", loss="logistic")
     lecture_form = net.e.xreplace({net.a(1)[0]: a})
-    same = all(
-        sp.simplify(sp.exp(lecture_form.xreplace({net.y[0]: label})) - (1 + sp.exp(-label * z))) == 0 for label in (1, -1)
-    )
+    same = all(sympy_identity(sp.exp(lecture_form.xreplace({net.y[0]: label})), 1 + sp.exp(-label * z)) for label in (1, -1))
     cancellation = stability_lemmas()["Diag(σ') δ^L = a − (1+y)/2 for the logistic loss"]
     binary = ctx.get("binary", lambda: compare_methods("binary", methods="gd-exact", epochs=40 if ctx.quick else 100, quiet=True))
     run = binary.results[0]  # type: ignore[attr-defined]
@@ -455,7 +457,7 @@ def lecture_claims(*, quick: bool = False, plot: str | Path | None = None) -> tu
 
 
 def claims_section() -> Section:
-    """The claims as a section of the lecture document (registered when this module is imported)."""
+    """The claims as a section of the lecture document (the last of :func:`~symbackprop.lecture_sections`)."""
 
     def build() -> str:
         intro = (
@@ -493,5 +495,3 @@ def claims_latex(claims: tuple[Claim, ...]) -> str:
         rows.append(rf"\paragraph{{{claim.item} --- {status}.}} {claim.latex}")
     return "\n\n".join(rows)
 
-
-register_section(claims_section())

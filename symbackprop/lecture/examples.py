@@ -13,12 +13,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Sequence
 
-from .data import Dataset, load_example
-from .emit.numpy import CompiledModel, compile
-from .errors import DataError, ShapeError, SpecError
-from .network import MLP
-from .plots import plot_losses
-from .train import METHODS, TrainingResult, train_methods
+from ..data import Dataset, load_example
+from ..errors import DataError, ShapeError, SpecError
+from ..model import CompiledModel, compile
+from ..network import MLP
+from ..plots import plot_losses
+from ..train import METHODS, TrainingResult, train_methods
 
 __all__ = ["ExampleSetup", "SETUPS", "Comparison", "compare_methods", "default_setup"]
 

@@ -2,7 +2,8 @@
 
 The bound ‖∇_{W^ℓ} e‖₂ ≤ ‖Diag(φ^ℓ')‖₂ ‖V^{ℓ+1} ⋯ V^L δ^L‖₂ ‖a^{ℓ-1}‖₂ is shown on a chain network, where
 backpropagation's product is a product of numbers, and evaluated layer by layer on a deeper network at
-one fixed random point (numbers, labelled as such — evidence for the mechanism, not a proof).
+one fixed random point (numbers, labelled as such — evidence for the mechanism, not a proof), by the same
+computation as the claims' L14 study (:class:`~symbackprop.lecture.gradient_norms.LayerNormEvaluator`).
 """
 
 from __future__ import annotations
@@ -12,20 +13,20 @@ import random
 import numpy as np
 import sympy as sp
 
+from .._kernel.evaluate import random_values
 from ..activations import get_activation, phi_prime
-from ..derive import backprop_steps
+from ..emit.document import Section, section
+from ..emit.forms import NetworkDerivation
+from ..emit.layout import Layout, align
 from ..network import MLP
-from .document import Section, section
-from .forms import NetworkDerivation
-from .latex import lecture_printer
-from .layout import Layout, align
+from ..printing import lecture_printer
+from .gradient_norms import LayerNormEvaluator
 
-__all__ = ["gradient_flow_section", "chain_network", "layer_gradient_norms", "derivative_supremum", "FLOW_SIZES", "FLOW_SEED"]
+__all__ = ["gradient_flow_section", "chain_network", "sample_values", "layer_gradient_norms", "derivative_supremum", "FLOW_SIZES", "FLOW_SEED"]
 
 CHAIN_DEPTH = 5
 FLOW_SIZES = (3, 3, 3, 3, 3, 3, 1)
 FLOW_SEED = 643
-_PRECISION = 30  # digits of the numeric evaluation (mpmath via SymPy: the same digits on every machine)
 
 
 def chain_network(activation: str, depth: int = CHAIN_DEPTH) -> MLP:
@@ -47,43 +48,20 @@ def derivative_supremum(name: str) -> sp.Expr:
     return sp.sympify(formula)
 
 
-def _random_values(net: MLP, rng: random.Random, scale: sp.Rational) -> dict[sp.Symbol, sp.Rational]:
-    values = {p: scale * sp.Rational(rng.randint(-100, 100), 100) for p in net.parameters}
-    values.update({x: sp.Rational(rng.randint(-100, 100), 100) for x in net.x})
-    values.update({y: sp.Rational(rng.randint(-100, 100), 100) for y in net.y})
-    return values
+def sample_values(net: MLP, rng: random.Random, weight_scale: int = 1) -> dict[sp.Symbol, sp.Rational]:
+    """The table's random point: weights (times ``weight_scale``), inputs and targets on a grid of step 0.01 in [−1, 1]."""
+    return random_values(net, rng, sp.Rational, parameter_range=100, input_range=100, target_range=100, scale=sp.Integer(weight_scale))
 
 
 def layer_gradient_norms(net: MLP, values: dict[sp.Symbol, sp.Expr]) -> list[tuple[float, float]]:
-    """(‖∇_{W^ℓ} e‖₂, the L14 bound) for ℓ = 1…L at the given parameter/input/target values.
-
-    Evaluates the recursion's own symbolic matrices (δ^L, Diag(φ^ℓ'), V^ℓ, ∇_{W^ℓ} e) at the forward
-    pass's values, in 30-digit arithmetic; the norms are then taken in float64.
-    """
-    env: dict[sp.Symbol, sp.Expr] = dict(values)
-    for layer in range(1, net.depth + 1):
-        activation = net.activation(layer)
-        for z, a, value in zip(net.z(layer), net.a(layer), net.z_definition(layer)):
-            env[z] = sp.N(value.xreplace(env), _PRECISION)
-            env[a] = sp.N(activation.definition(env[z]), _PRECISION)
-    steps = backprop_steps(net)
-    L = net.depth
-    deltas = {L: steps.output_delta.xreplace(env)}
-    for layer in range(L - 1, 0, -1):
-        env.update(dict(zip(steps.delta_symbols[layer + 1], deltas[layer + 1])))
-        deltas[layer] = steps.delta[layer].xreplace(env)
-    env.update(dict(zip(steps.delta_symbols[1], deltas[1])))
-
-    def number(matrix: sp.MatrixBase) -> np.ndarray:
-        return np.array(sp.N(matrix, _PRECISION).tolist(), dtype=float)
-
-    result = []
-    for layer in range(1, L + 1):
-        gradient = number(steps.weight_gradients[layer].xreplace(env))
-        diag = number(steps.Diag[layer].xreplace(env))
-        bound = np.linalg.norm(diag, 2) * np.linalg.norm(number(deltas[layer]), 2) * np.linalg.norm(number(net.a(layer - 1).xreplace(env)), 2)
-        result.append((float(np.linalg.norm(gradient, 2)), float(bound)))
-    return result
+    """(‖∇_{W^ℓ} e‖₂, the L14 bound) for ℓ = 1…L at the given parameter/input/target values (float64)."""
+    params = {f"W{layer}": np.array(net.W(layer).xreplace(values).tolist(), dtype=float) for layer in range(1, net.depth + 1)}
+    if net.has_bias:
+        params.update({f"b{layer}": np.array([float(values[b]) for b in net.b(layer)]) for layer in range(1, net.depth + 1)})
+    x = np.array([float(values[symbol]) for symbol in net.x])
+    y = np.array([float(values[symbol]) for symbol in net.y])
+    gradient, bound, _ = LayerNormEvaluator(net).evaluate(params, x, y)
+    return [(float(g), float(b)) for g, b in zip(gradient, bound)]
 
 
 def _scientific(value: float) -> str:
@@ -156,8 +134,8 @@ def _table() -> str:
     rng = random.Random(FLOW_SEED)
     sigmoid = MLP(list(FLOW_SIZES), activation="sigmoid")
     linear = MLP(list(FLOW_SIZES), activation="identity")
-    sigmoid_rows = layer_gradient_norms(sigmoid, _random_values(sigmoid, rng, sp.Integer(1)))
-    linear_rows = layer_gradient_norms(linear, _random_values(linear, rng, sp.Integer(2)))
+    sigmoid_rows = layer_gradient_norms(sigmoid, sample_values(sigmoid, rng))
+    linear_rows = layer_gradient_norms(linear, sample_values(linear, rng, 2))
     lines = [
         r"\begin{center}",
         r"\begin{tabular}{c|cc|cc}",
@@ -170,9 +148,11 @@ def _table() -> str:
     return "\n\n".join([
         r"\textbf{Layer by layer.} The network $[%s]$ evaluated at one random point (seed %d; weights, inputs "
         r"and targets drawn uniformly on a grid of step $0.01$), once with sigmoid activations and once with "
-        r"identity activations and doubled weights. The gradients are the recursion's own matrices evaluated in "
-        r"%d-digit arithmetic, and ``bound'' is the first form of L14 with the same factors. Numbers, not a proof:"
-        % (", ".join(map(str, FLOW_SIZES)), FLOW_SEED, _PRECISION),
+        r"identity activations and doubled weights. The gradients come from the compiled model and the factors "
+        r"of L14 from the recursion $\delta^{\ell} = V^{\ell+1} \delta^{\ell+1}$ on the forward pass's values, in "
+        r"float64 (the computation of the L14 study in the claims); ``bound'' is the first form of L14. Numbers, "
+        r"not a proof:"
+        % (", ".join(map(str, FLOW_SIZES)), FLOW_SEED),
         "\n".join(lines),
         f"From the last layer to the first, the gradient norm changes by a factor "
         f"{_scientific(sigmoid_rows[0][0] / sigmoid_rows[-1][0])} in the sigmoid network and "

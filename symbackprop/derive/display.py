@@ -1,34 +1,34 @@
-"""Rendered math for Jupyter: the LaTeX behind ``_repr_latex_`` of Gradients, BackpropSteps and Proof.
+"""The derivations as they are shown: the lecture form of a gradient, and LaTeX for notebooks.
 
-Each function returns one ``$\\displaystyle …$`` block (MathJax and LaTeX both accept it); text inside it
-is ``\\text{…}`` in ASCII.
+:func:`lecture_form` keeps φ'(z^ℓ_i) as a function of z^ℓ_i (the lecture writes Diag(φ^ℓ') with entries
+φ'(z^ℓ_i)) and writes softmax fractions as q_j.  :func:`gradients_latex` and :func:`steps_latex` are the
+``_repr_latex_`` of :class:`~symbackprop.Gradients` and :class:`~symbackprop.BackpropSteps`: one
+``$\\displaystyle …$`` block each (MathJax and LaTeX both accept it); text inside it is ``\\text{…}``
+in ASCII.
 """
 
 from __future__ import annotations
 
 import re
-from typing import TYPE_CHECKING
 
+import symengine as se
 import sympy as sp
 
-from .document import text
-from .forms import activation_names, lecture_form
-from .latex import lecture_printer
+from .._kernel.engine import engine_for
+from .._kernel.softmax import rewrite_as_q
+from ..activations import phi_prime
+from ..printing import activation_names, lecture_printer, text
 
-if TYPE_CHECKING:  # pragma: no cover
-    from ..derive import BackpropSteps, Gradients
-    from ..prove import Proof
-
-__all__ = ["gradients_latex", "steps_latex", "proof_latex", "MAX_ROWS"]
+__all__ = ["lecture_form", "gradients_latex", "steps_latex", "latex_block", "latex_text", "MAX_ROWS"]
 
 MAX_ROWS = 12  # entries shown before "… and N more"
 
 
-def _block(rows: list[str]) -> str:
+def latex_block(rows: list[str]) -> str:
     return r"$\displaystyle \begin{aligned}" + r" \\ ".join(rows) + r"\end{aligned}$"
 
 
-def _text(value: str) -> str:
+def latex_text(value: str) -> str:
     """Prose inside math mode: text pieces in \\text{}, the $…$ pieces of :func:`text` as math."""
     pieces = re.split(r"\$(.*?)\$", text(value))
     return " ".join(
@@ -36,11 +36,26 @@ def _text(value: str) -> str:
     )
 
 
+def lecture_form(gradients, parameter: sp.Symbol) -> sp.Expr:  # noqa: ANN001 - Gradients
+    """∂e/∂θ with φ'(z^ℓ_i) kept as a function (1 on identity layers) and softmax fractions as q_j."""
+    net = gradients.network
+    engine = engine_for(net)
+    substitutions: dict[se.Basic, se.Basic] = {}
+    for layer in range(1, net.depth + 1):
+        identity = net.activation(layer).name == "identity"
+        for atom, z in zip(engine.d_atoms[layer], net.z(layer)):
+            substitutions[atom] = se.Integer(1) if identity else se.Function("phi'")(se.Symbol(z.name))
+    expression = engine.to_sympy(gradients.engine_expression(parameter).xreplace(substitutions))
+    if net.softmax:
+        expression = rewrite_as_q(expression, list(net.a(net.depth)), net.q)
+    return expression
+
+
 def _more(count: int) -> str:
     return r"&\ \vdots \quad \text{(%d more)}" % count
 
 
-def gradients_latex(gradients: "Gradients") -> str:
+def gradients_latex(gradients) -> str:  # noqa: ANN001 - Gradients
     """∂e/∂θ for each parameter, φ' written as φ'(z^ℓ_i) (σ'(z^ℓ_i), … for concrete activations).
 
     >>> from symbackprop import MLP, backprop
@@ -57,12 +72,10 @@ def gradients_latex(gradients: "Gradients") -> str:
     if len(parameters) > MAX_ROWS:
         rows.append(_more(len(parameters) - MAX_ROWS))
     rows += _formula_rows(net, printer)
-    return _block(rows)
+    return latex_block(rows)
 
 
 def _formula_rows(net, printer) -> list[str]:  # noqa: ANN001
-    from ..activations import phi_prime
-
     rows, seen = [], set()
     for layer in range(1, net.depth + 1):
         activation = net.activation(layer)
@@ -76,7 +89,7 @@ def _formula_rows(net, printer) -> list[str]:  # noqa: ANN001
     return rows
 
 
-def steps_latex(steps: "BackpropSteps") -> str:
+def steps_latex(steps) -> str:  # noqa: ANN001 - BackpropSteps
     """δ^L, Diag(φ^ℓ'), V^ℓ, δ^ℓ = V^{ℓ+1} δ^{ℓ+1}, ∇_{W^ℓ} e (and ∇_{b^ℓ} e) as matrices.
 
     >>> from symbackprop import MLP, backprop_steps
@@ -99,34 +112,4 @@ def steps_latex(steps: "BackpropSteps") -> str:
     ]
     rows += [r"\nabla_{W^{%d}} e &= %s" % (layer, tex(steps.weight_gradients[layer])) for layer in sorted(steps.weight_gradients)]
     rows += [r"\nabla_{b^{%d}} e &= %s" % (layer, tex(steps.bias_gradients[layer])) for layer in sorted(steps.bias_gradients)]
-    return _block(rows)
-
-
-def proof_latex(proof: "Proof") -> str:
-    """The verdict, the method, the lemmas and the (numeric, labelled) spot check.
-
-    >>> from symbackprop import MLP
-    >>> from symbackprop.prove import prove
-    >>> print(proof_latex(prove(MLP([1, 1]), spot_check=0)))
-    $\\displaystyle \\begin{aligned}&\\textbf{PROVED}\\text{: 1/1 entries identical (direct vs backprop)} \\\\ &\\text{exact polynomial identity in the layer atoms } a^\\ell_i \\text{, } \\varphi'(z^\\ell_i) \\text{, for every } \\varphi\\end{aligned}$
-    """
-    proved = sum(entry.status == "proved" for entry in proof.entries)
-    verdict = "PROVED" if proof.holds else ("REFUTED" if proof.counterexamples else "NOT PROVED")
-    rows = [
-        r"&\textbf{%s}\text{: %d/%d entries identical (direct vs %s)}" % (verdict, proved, len(proof.entries), proof.candidate),
-        "&" + _text(proof.method),
-    ]
-    from ..activations import get_activation
-
-    for lemma in proof.lemmas:
-        rows.append(r"&%s \quad \text{%s}" % (get_activation(lemma.activation).derivative_latex, "proved" if lemma.holds else "FAILS"))
-    printer = lecture_printer()
-    for entry in proof.failures[:5]:
-        rows.append(r"&%s\text{: %s}" % (printer.doprint(entry.parameter), entry.status))
-    if proof.spot_check is not None:
-        check = proof.spot_check
-        rows.append(
-            r"&\text{numeric spot check (not a proof): } \max |\text{direct} - \text{%s}| = %s"
-            % (proof.candidate, sp.latex(sp.Float(check.max_abs_difference, 3)))
-        )
-    return _block(rows)
+    return latex_block(rows)

@@ -1,0 +1,134 @@
+"""Deciding that two expressions are identical — exactly — and looking for numbers where they are not.
+
+:func:`exact_identity` runs cheap exact stages on SymEngine expressions in a network's atoms and says
+*how* the identity was shown (the method is reported with every proof and verdict), or None for "not
+shown", which never means "different".  :func:`sympy_identity` is the same decision for SymPy
+expressions outside a network (divergences, closed forms).  :func:`search_counterexample` evaluates
+both sides at random points in 40-digit arithmetic and returns the first point where they differ.
+"""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import mpmath
+import symengine as se
+import sympy as sp
+
+from .evaluate import GENERIC_CHOICES, evaluate, random_point
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .engine import NetworkEngine
+
+__all__ = [
+    "GENERIC_IDENTITY",
+    "CONCRETE_IDENTITY",
+    "RATIONAL_IDENTITY",
+    "expands_to_zero",
+    "exact_identity",
+    "sympy_identity",
+    "Difference",
+    "search_counterexample",
+]
+
+GENERIC_IDENTITY = "exact polynomial identity in the layer atoms a^ℓ_i, φ'(z^ℓ_i), for every φ"
+CONCRETE_IDENTITY = "exact polynomial identity after substituting the φ' formulas"
+RATIONAL_IDENTITY = "exact rational identity (expanded over a common denominator)"
+SYMPY_RATIONAL_IDENTITY = "exact rational identity (SymPy cancel)"
+_RATIONAL_FALLBACK_LIMIT = 4000  # count_ops above which SymPy's cancel is not attempted
+_COUNTEREXAMPLE_DIGITS = 40
+
+
+def expands_to_zero(expression: se.Basic) -> bool:
+    """``expand(expression) == 0``: decisive for polynomials in the atoms (exact either way)."""
+    return se.expand(expression) == 0
+
+
+def exact_identity(engine: "NetworkEngine", lhs: se.Basic, rhs: se.Basic, *, sympy_fallback: bool = False) -> str | None:
+    """How ``lhs ≡ rhs`` (SymEngine, in the engine's atoms) was shown exactly, or None if it was not.
+
+    Stages: the generic identity (every φ at once); after substituting the activations' φ' formulas;
+    over a common denominator; with ``sympy_fallback``, SymPy's ``cancel`` (slow, so bounded by size).
+    """
+    if expands_to_zero(lhs - rhs):
+        return GENERIC_IDENTITY
+    difference = engine.concretise(lhs) - engine.concretise(rhs)
+    residual = se.expand(difference)
+    if residual == 0:
+        return CONCRETE_IDENTITY
+    if not _is_polynomial(residual):
+        # over a common denominator of the *unexpanded* difference: expanding first would give each power
+        # of a denominator its own term, and their product can be enormous
+        numerator, _ = difference.as_numer_denom()
+        if expands_to_zero(numerator):
+            return RATIONAL_IDENTITY
+        if sympy_fallback:
+            rational = engine.to_sympy(residual, display=False)
+            if sp.count_ops(rational) <= _RATIONAL_FALLBACK_LIMIT and sp.cancel(sp.together(rational)) == 0:
+                return SYMPY_RATIONAL_IDENTITY
+    return None
+
+
+def sympy_identity(lhs: sp.Expr, rhs: sp.Expr = sp.Integer(0)) -> bool:
+    """Whether ``lhs − rhs`` is exactly 0 for SymPy expressions: expand (logs split), then ``simplify``.
+
+    >>> p, q = sp.symbols("p q", positive=True)
+    >>> sympy_identity(sp.log(p / q), sp.log(p) - sp.log(q)), sympy_identity(p, q)
+    (True, False)
+    """
+    difference = sp.sympify(lhs - rhs)
+    if sp.expand(sp.expand_log(difference)) == 0:
+        return True
+    return sp.simplify(difference) == 0
+
+
+@dataclass(frozen=True)
+class Difference:
+    """A point where two expressions give different numbers: the drawn values (by symbol name), the
+    function that stood in for the generic φ, and both values."""
+
+    point: dict[str, float]
+    phi: str
+    left: float
+    right: float
+
+
+def search_counterexample(
+    engine: "NetworkEngine", lhs: se.Basic, rhs: se.Basic, rng: random.Random, *, tries: int = 6
+) -> Difference | None:
+    """Random points (40 digits), φ taken in turn as tanh, sin and softplus; the first where lhs ≠ rhs."""
+    net = engine.net
+    with mpmath.workdps(_COUNTEREXAMPLE_DIGITS):
+        for attempt in range(tries):
+            generic = GENERIC_CHOICES[attempt % len(GENERIC_CHOICES)]
+            values = random_point(engine, rng, generic, mpmath)
+            try:
+                left = evaluate(lhs, values, mpmath, generic)
+                right = evaluate(rhs, values, mpmath, generic)
+            except (ZeroDivisionError, ValueError, OverflowError):
+                continue
+            if abs(left - right) > mpmath.mpf(10) ** -25 * (1 + abs(left) + abs(right)):
+                point = {s.name: float(values[engine.symbol[s]]) for s in (*net.parameters, *net.x, *net.y)}
+                return Difference(point, generic, float(left), float(right))
+    return None
+
+
+def _is_polynomial(expression: se.Basic) -> bool:
+    """True when expand() is decisive: no exp, log or negative power of a sum (Laurent monomials are fine)."""
+    seen: set[se.Basic] = set()
+    stack = [expression]
+    while stack:
+        node = stack.pop()
+        if node in seen:
+            continue
+        seen.add(node)
+        if isinstance(node, se.Pow):
+            base, exponent = node.args
+            if base == se.E or not exponent.is_Integer or (int(exponent) < 0 and not base.is_Symbol):
+                return False
+        elif isinstance(node, se.log):
+            return False
+        stack.extend(node.args)
+    return True
