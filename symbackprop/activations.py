@@ -17,7 +17,7 @@ from typing import Callable
 
 import sympy as sp
 
-from .errors import SpecError
+from .errors import ArgumentTypeError, SpecError
 
 __all__ = ["Activation", "ACTIVATIONS", "get_activation", "phi", "phi_prime", "sigmoid", "relu"]
 
@@ -170,7 +170,7 @@ _ALIASES = {"linear": "identity", "logistic": "sigmoid", "φ": "phi", "σ": "sig
 def get_activation(name: str) -> Activation:
     """Look an activation up by name (``phi``, ``sigmoid``, ``tanh``, ``relu``, ``identity``)."""
     if not isinstance(name, str):
-        raise SpecError(f"an activation is named by a string, got {type(name).__name__}")
+        raise ArgumentTypeError(f"an activation is named by a string, got {type(name).__name__}")
     key = _ALIASES.get(name.strip().lower(), name.strip().lower())
     try:
         return ACTIVATIONS[key]

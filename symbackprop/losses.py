@@ -13,7 +13,7 @@ from typing import Callable, Sequence
 
 import sympy as sp
 
-from .errors import SpecError
+from .errors import ArgumentTypeError, SpecError
 
 __all__ = ["Loss", "LOSSES", "get_loss", "softmax", "log_sum_exp"]
 
@@ -128,7 +128,7 @@ _ALIASES = {
 def get_loss(name: str) -> Loss:
     """Look a loss up by name (``squared``, ``cross_entropy``, ``kl``, ``logistic``)."""
     if not isinstance(name, str):
-        raise SpecError(f"a loss is named by a string, got {type(name).__name__}")
+        raise ArgumentTypeError(f"a loss is named by a string, got {type(name).__name__}")
     key = _ALIASES.get(name.strip().lower(), name.strip().lower())
     try:
         return LOSSES[key]

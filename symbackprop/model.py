@@ -151,7 +151,7 @@ class CompiledModel:
     def check_params(self, params: Mapping[str, object], *, finite: bool = True) -> list[np.ndarray]:
         """The parameter arrays in order, as float64; ShapeError/DataError naming the expected shapes."""
         if type(params) is not dict and not isinstance(params, Mapping):
-            raise ShapeError(f"params must be a dict {{{self._expected()}}}, got {type(params).__name__}")
+            raise ArgumentTypeError(f"params must be a dict {{{self._expected()}}}, got {type(params).__name__}")
         if params.keys() != self.parameter_shapes.keys():
             missing = [k for k in self.parameter_shapes if k not in params]
             extra = [str(k) for k in params if k not in self.parameter_shapes]

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 import sympy as sp
 
-from .errors import AnswerSyntaxError
+from .errors import AnswerSyntaxError, SpecError
 
 __all__ = [
     "weight",
@@ -33,6 +33,7 @@ __all__ = [
     "plain_name",
     "ParameterName",
     "parse_parameter_name",
+    "weight_indices",
 ]
 
 
@@ -142,6 +143,26 @@ def parse_parameter_name(text: str) -> ParameterName:
     else:
         indices = None
     return ParameterName(kind=kind, layer=layer, indices=indices, digits=sub)
+
+
+def weight_indices(label: str, layer: int, indices: tuple[int, ...] | None, digits: str, rows: int, cols: int) -> tuple[int, int]:
+    """(i, j) of w^ℓ_ij in a W^ℓ of ``rows`` × ``cols``: given ``indices``, else every split of ``digits``
+    that fits (w^1_112 is w^1_{1,12} or w^1_{11,2}); :class:`SpecError` naming ``label`` when none or
+    several fit.
+
+    >>> weight_indices("w^1_112", 1, None, "112", 2, 12)
+    (1, 12)
+    """
+    candidates = [indices] if indices is not None else [(int(digits[:k]), int(digits[k:])) for k in range(1, len(digits))]
+    valid = [(c[0], c[1]) for c in candidates if len(c) == 2 and 1 <= c[0] <= rows and 1 <= c[1] <= cols]
+    if not valid:
+        raise SpecError(
+            f"{label} does not exist: W^{layer} is {rows}×{cols}, so w^{layer}_ij needs 1 ≤ i ≤ {rows}, 1 ≤ j ≤ {cols}"
+        )
+    if len(valid) > 1:
+        options = " or ".join(f"w^{{{layer}}}_{{{i},{j}}}" for i, j in valid)
+        raise SpecError(f"{label} is ambiguous: write {options}")
+    return valid[0]
 
 
 def _first_bad_position(text: str) -> int:

@@ -34,7 +34,7 @@ from lark.exceptions import UnexpectedCharacters, UnexpectedInput, UnexpectedTok
 from . import notation
 from ._kernel.size import expansion_size, expression_depth
 from .activations import phi, phi_prime, relu, sigmoid
-from .errors import AnswerSyntaxError, ExpressionSyntaxError
+from .errors import AnswerSyntaxError, ExpressionSyntaxError, SpecError
 
 if TYPE_CHECKING:  # pragma: no cover
     from .network import MLP
@@ -717,31 +717,22 @@ def _single_index(label: str, indices: str) -> int:
 
 def _weight_indices(net: "MLP | None", layer: int, indices: str) -> tuple[int, int]:
     parts = [part for part in re.split(r"[ ,]", indices) if part]
-    rows = cols = None
-    if net is not None:
-        rows, cols = net.sizes[layer], net.sizes[layer - 1]
     if len(parts) == 2:
-        candidates = [(int(parts[0]), int(parts[1]))]
+        given: tuple[int, ...] | None = (int(parts[0]), int(parts[1]))
     elif len(parts) == 1 and len(parts[0]) >= 2:
-        digits = parts[0]
-        candidates = [(int(digits[:k]), int(digits[k:])) for k in range(1, len(digits))]
-        if rows is None:
-            candidates = candidates if len(digits) == 2 else []
-            if not candidates:
-                raise _NotInNetwork(f"w^{layer}_{digits} is ambiguous: write w^{{{layer}}}_{{i,j}}")
+        given = None
     else:
         raise _NotInNetwork(f"w^{layer} takes two indices i, j, got {indices!r}")
-    if rows is None:
-        return candidates[0]
-    valid = [(i, j) for i, j in candidates if 1 <= i <= rows and 1 <= j <= cols]
-    if not valid:
-        raise _NotInNetwork(
-            f"w^{layer}_{indices.replace(' ', ',')} does not exist: W^{layer} is {rows}×{cols}, so w^{layer}_ij needs 1 ≤ i ≤ {rows}, 1 ≤ j ≤ {cols}"
-        )
-    if len(valid) > 1:
-        options = " or ".join(f"w^{{{layer}}}_{{{i},{j}}}" for i, j in valid)
-        raise _NotInNetwork(f"w^{layer}_{indices} is ambiguous: write {options}")
-    return valid[0]
+    digits = "".join(parts)
+    if net is None:  # no shape to decide by: two digits, or two separated indices
+        if given is None and len(digits) != 2:
+            raise _NotInNetwork(f"w^{layer}_{digits} is ambiguous: write w^{{{layer}}}_{{i,j}}")
+        return given or (int(digits[0]), int(digits[1]))
+    label = f"w^{layer}_{indices.replace(' ', ',')}"
+    try:
+        return notation.weight_indices(label, layer, given, digits, net.sizes[layer], net.sizes[layer - 1])
+    except SpecError as problem:
+        raise _NotInNetwork(str(problem)) from None
 
 
 def schedule_vocabulary(variable: str = "k", *, limits: Limits | None = None) -> Vocabulary:

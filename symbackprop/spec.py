@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from typing import Sequence
 
 from .activations import Activation, get_activation
-from .errors import SpecError
+from .errors import ArgumentTypeError, SpecError
 from .losses import Loss, get_loss
 
 __all__ = ["NetworkSpec", "MAX_PARAMETERS", "parse_sizes"]
@@ -24,7 +24,7 @@ def parse_sizes(sizes: str | Sequence[int]) -> tuple[int, ...]:
     try:
         values = list(sizes)
     except TypeError:
-        raise SpecError(f"sizes must be a list of layer widths such as [2, 2, 1], got {sizes!r}") from None
+        raise ArgumentTypeError(f"sizes must be a list of layer widths such as [2, 2, 1], got {sizes!r}") from None
     if len(values) < 2:
         raise SpecError(
             "sizes needs at least the input and the output width, e.g. [2, 1] (N_0, …, N_L); "
@@ -32,7 +32,7 @@ def parse_sizes(sizes: str | Sequence[int]) -> tuple[int, ...]:
         )
     for position, value in enumerate(values):
         if isinstance(value, bool) or not isinstance(value, int) and not hasattr(value, "__index__"):
-            raise SpecError(f"layer width N_{position} must be a whole number, got {value!r}")
+            raise ArgumentTypeError(f"layer width N_{position} must be a whole number, got {value!r}")
         if int(value) < 1:
             raise SpecError(f"layer width N_{position} must be at least 1, got {value!r}")
     return tuple(int(value) for value in values)
@@ -68,7 +68,7 @@ class NetworkSpec:
             try:
                 names = list(activation)
             except TypeError:
-                raise SpecError(f"activation must be a name or one name per layer, got {activation!r}") from None
+                raise ArgumentTypeError(f"activation must be a name or one name per layer, got {activation!r}") from None
             if len(names) != depth:
                 raise SpecError(
                     f"one activation per layer: got {len(names)} for {depth} layer(s) "
@@ -76,7 +76,7 @@ class NetworkSpec:
                 )
         layers = [get_activation(name) for name in names]
         if not isinstance(bias, bool):
-            raise SpecError(f"bias must be True or False, got {bias!r}")
+            raise ArgumentTypeError(f"bias must be True or False, got {bias!r}")
 
         if output is None:
             if loss_kind.uses_softmax:
@@ -84,7 +84,7 @@ class NetworkSpec:
             elif loss_kind.name == "logistic":
                 output = "sigmoid"
         if output is not None and not isinstance(output, str):
-            raise SpecError(f"output must be an activation name or 'softmax', got {output!r}")
+            raise ArgumentTypeError(f"output must be an activation name or 'softmax', got {output!r}")
         softmax = output is not None and output.strip().lower() == "softmax"
         if softmax:
             layers[-1] = get_activation("identity")

@@ -226,14 +226,15 @@ def test_predict_thresholds_for_logistic_and_takes_argmax_for_softmax():
         ({"W1": np.ones((3, 2)), "b1": np.ones(3), "W2": np.ones((1, 3)), "b2": np.array(["a"])}, np.ones((4, 2)), np.ones((4, 1)), DataError, "real numbers"),
         ({"W1": np.ones((3, 2)), "b1": np.array([1, np.nan, 1]), "W2": np.ones((1, 3)), "b2": np.ones(1)}, np.ones((4, 2)), np.ones((4, 1)), DataError, "params['b1'] contains NaN"),
         ({"W1": np.ones((3, 2)), "b1": np.ones(3), "W2": np.ones((1, 3)), "b2": np.ones(1)}, np.array([[1, 1], [1, np.inf]]), np.ones((2, 1)), DataError, "X row 1"),
-        ([1, 2], np.ones((4, 2)), np.ones((4, 1)), ShapeError, "W1: (3, 2), b1: (3,), W2: (1, 3), b2: (1,)"),
+        ([1, 2], np.ones((4, 2)), np.ones((4, 1)), TypeError, "W1: (3, 2), b1: (3,), W2: (1, 3), b2: (1,)"),
     ],
 )
 def test_wrong_inputs_raise_value_errors_that_name_the_expected_shapes(params, X, Y, error, message):
     model = compile(MLP([2, 3, 1], activation="tanh", bias=True))
     with pytest.raises(error) as caught:
         model(params, X, Y)
-    assert message in str(caught.value) and isinstance(caught.value, ValueError)
+    expected_kind = TypeError if error is TypeError else ValueError  # a wrong type is a TypeError, a bad value a ValueError
+    assert message in str(caught.value) and isinstance(caught.value, expected_kind)
 
 
 def test_targets_must_suit_the_loss():

@@ -15,10 +15,7 @@ from symbackprop.spec import MAX_PARAMETERS, parse_sizes
         (dict(sizes=[3]), "at least the input and the output"),
         (dict(sizes=[3, 0, 1]), "N_1 must be at least 1"),
         (dict(sizes=[3, -2]), "N_1 must be at least 1"),
-        (dict(sizes=[3, 2.5]), "whole number"),
-        (dict(sizes=[3, True]), "whole number"),
         (dict(sizes="3,x,1"), "comma-separated whole numbers"),
-        (dict(sizes=None), "list of layer widths"),
         (dict(sizes=[2, 1], activation="swish"), "unknown activation 'swish'; choose one of"),
         (dict(sizes=[2, 2, 1], activation=["tanh"]), "one activation per layer: got 1 for 2"),
         (dict(sizes=[2, 1], loss="hinge"), "unknown loss 'hinge'"),
@@ -27,7 +24,6 @@ from symbackprop.spec import MAX_PARAMETERS, parse_sizes
         (dict(sizes=[2, 1], loss="cross_entropy"), "at least 2 output neurons"),
         (dict(sizes=[2, 2], loss="logistic"), "one sigmoid output neuron"),
         (dict(sizes=[2, 1], loss="logistic", output="tanh"), "pass output='sigmoid'"),
-        (dict(sizes=[2, 1], bias="yes"), "bias must be True or False"),
         (dict(sizes=[200, 200, 1]), f"limit {MAX_PARAMETERS}"),
     ],
 )
@@ -37,6 +33,27 @@ def test_bad_spec_raises_spec_error_naming_the_fix(kwargs, fragment):
         MLP(sizes, **kwargs)
     assert fragment in str(raised.value)
     assert isinstance(raised.value, ValueError) and isinstance(raised.value, SymbackpropError)
+
+
+@pytest.mark.parametrize(
+    "kwargs, fragment",
+    [
+        (dict(sizes=[3, 2.5]), "whole number"),
+        (dict(sizes=[3, True]), "whole number"),
+        (dict(sizes=None), "list of layer widths"),
+        (dict(sizes=[2, 1], bias="yes"), "bias must be True or False"),
+        (dict(sizes=[2, 1], activation=[3]), "named by a string"),
+        (dict(sizes=[2, 1], activation=7.5), "one name per layer"),
+        (dict(sizes=[2, 1], loss=None), "named by a string"),
+        (dict(sizes=[2, 1], output=1), "activation name or 'softmax'"),
+    ],
+)
+def test_arguments_of_the_wrong_type_raise_type_error(kwargs, fragment):
+    sizes = kwargs.pop("sizes")
+    with pytest.raises(TypeError) as raised:
+        MLP(sizes, **kwargs)
+    assert fragment in str(raised.value)
+    assert isinstance(raised.value, SymbackpropError)
 
 
 def test_sizes_accept_list_or_comma_string():

@@ -17,7 +17,7 @@ expression in a fraction of a second.  This module keeps one :class:`NetworkEngi
 from __future__ import annotations
 
 import weakref
-from typing import Iterable, Mapping
+from typing import Callable, Iterable, Mapping, TypeVar
 
 import symengine as se
 import sympy as sp
@@ -27,22 +27,33 @@ from ..errors import NotSupportedError
 from ..network import MLP
 from .convert import StrictConverter, function_name, to_sympy
 
-__all__ = ["NetworkEngine", "engine_for", "clear_engines", "derivative_atom"]
+__all__ = ["NetworkEngine", "engine_for", "clear_engines", "per_network", "derivative_atom"]
 
-_ENGINES: "weakref.WeakKeyDictionary[MLP, NetworkEngine]" = weakref.WeakKeyDictionary()
+Built = TypeVar("Built")
+
+
+def per_network(build: Callable[[MLP], Built]) -> Callable[[MLP], Built]:
+    """One ``build(net)`` per network, kept while the network lives (weak keys); ``.clear()`` forgets all."""
+    cache: "weakref.WeakKeyDictionary[MLP, Built]" = weakref.WeakKeyDictionary()
+
+    def get(net: MLP) -> Built:
+        value = cache.get(net)
+        if value is None:
+            value = cache[net] = build(net)
+        return value
+
+    get.clear = cache.clear  # type: ignore[attr-defined]
+    return get
 
 
 def engine_for(net: MLP) -> "NetworkEngine":
     """The (cached) engine of a network."""
-    engine = _ENGINES.get(net)
-    if engine is None:
-        engine = _ENGINES[net] = NetworkEngine(net)
-    return engine
+    return _engines(net)
 
 
 def clear_engines() -> None:
     """Forget every cached engine (the next derivation of any network starts cold)."""
-    _ENGINES.clear()
+    _engines.clear()  # type: ignore[attr-defined]
 
 
 def derivative_atom(layer: int, i: int) -> se.Symbol:
@@ -258,3 +269,6 @@ def _atomise(expression: se.Basic, applied: Mapping[se.Basic, se.Basic], points:
         return result
 
     return visit(expression)
+
+
+_engines = per_network(NetworkEngine)

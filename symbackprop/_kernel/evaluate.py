@@ -20,6 +20,7 @@ import sympy as sp
 
 from ..errors import NotSupportedError
 from .convert import HEAVISIDE
+from .dag import fold
 
 __all__ = [
     "ACTIVATION_VALUES",
@@ -101,22 +102,7 @@ def random_point(engine, rng: random.Random, generic: str, math_module) -> dict:
 
 def evaluate(expression: se.Basic, values: dict, math_module, generic: str, memo: dict | None = None):  # noqa: ANN001, ANN202
     """Evaluate a SymEngine expression DAG at numeric atom values (floats or mpmath numbers)."""
-    memo = {} if memo is None else memo
-    stack = [expression]
-    while stack:
-        node = stack[-1]
-        if node in memo or node in values:
-            stack.pop()
-            continue
-        args = node.args
-        pending = [arg for arg in args if arg not in memo and arg not in values]
-        if pending:
-            stack.extend(pending)
-            continue
-        stack.pop()
-        vals = [values[arg] if arg in values else memo[arg] for arg in args]
-        memo[node] = _apply(node, vals, math_module, generic)
-    return values[expression] if expression in values else memo[expression]
+    return fold(expression, lambda node, args: _apply(node, args, math_module, generic), memo=memo, known=values)
 
 
 def _apply(node: se.Basic, vals: list, math_module, generic: str):  # noqa: ANN001, ANN202

@@ -13,6 +13,8 @@ from __future__ import annotations
 import math
 from typing import Mapping
 
+from .dag import fold
+
 __all__ = ["expression_depth", "expansion_size", "expansion_bound", "EXACT_LIMIT"]
 
 EXACT_LIMIT = 20_000  # terms; SymEngine expands this many in well under a second
@@ -20,20 +22,7 @@ EXACT_LIMIT = 20_000  # terms; SymEngine expands this many in well under a secon
 
 def expression_depth(expr: object, memo: dict | None = None, *, cap: int = 10**6) -> int:
     """Nesting depth of a SymPy expression (a symbol or number is 1), computed without recursion."""
-    memo = {} if memo is None else memo
-    stack = [expr]
-    while stack:
-        node = stack[-1]
-        if node in memo:
-            stack.pop()
-            continue
-        pending = [arg for arg in node.args if arg not in memo]
-        if pending:
-            stack.extend(pending)
-            continue
-        stack.pop()
-        memo[node] = min(cap, 1 + max((memo[arg] for arg in node.args), default=0))
-    return memo[expr]
+    return fold(expr, lambda node, depths: min(cap, 1 + max(depths, default=0)), memo=memo)
 
 
 def expansion_size(
@@ -46,7 +35,6 @@ def expansion_size(
     Works on SymPy and SymEngine expressions alike (both expose ``is_Add``/``is_Mul``/``is_Pow`` and ``args``).
     """
     weights = weights or {}
-    memo = {} if memo is None else memo
 
     def clip(value: int) -> int:
         return min(value, cap)
@@ -57,38 +45,27 @@ def expansion_size(
             result = clip(result * value)
         return result
 
-    stack = [expr]
-    while stack:
-        node = stack[-1]
-        if node in memo:
-            stack.pop()
-            continue
-        children = node.args if (node.is_Add or node.is_Mul or node.is_Pow) else ()
-        pending = [arg for arg in children if arg not in memo]
-        if pending:
-            stack.extend(pending)
-            continue
-        stack.pop()
+    def combine(node, sizes: list[tuple[int, int]]) -> tuple[int, int]:  # noqa: ANN001
         if node.is_Symbol:
-            result = (clip(weights.get(node, 1)), 1)
-        elif node.is_Add:
-            sizes = [memo[arg] for arg in node.args]
+            return (clip(weights.get(node, 1)), 1)
+        if node.is_Add:
             denominator = product(d for _, d in sizes)
             numerator = sum(clip(n * denominator // max(d, 1)) for n, d in sizes)
-            result = (clip(numerator), clip(denominator))
-        elif node.is_Mul:
-            sizes = [memo[arg] for arg in node.args]
-            result = (product(n for n, _ in sizes), product(d for _, d in sizes))
-        elif node.is_Pow and node.args[1].is_Integer:
-            base_n, base_d = memo[node.args[0]]
+            return (clip(numerator), clip(denominator))
+        if node.is_Mul:
+            return (product(n for n, _ in sizes), product(d for _, d in sizes))
+        if node.is_Pow and node.args[1].is_Integer:
+            base_n, base_d = sizes[0]
             exponent = int(node.args[1])
             power = abs(exponent)
             grow = lambda t: cap if t >= cap or power >= cap else clip(math.comb(t + power - 1, power))  # noqa: E731
-            result = (grow(base_n), grow(base_d)) if exponent >= 0 else (grow(base_d), grow(base_n))
-        else:
-            result = (1, 1)
-        memo[node] = result
-    return memo[expr]
+            return (grow(base_n), grow(base_d)) if exponent >= 0 else (grow(base_d), grow(base_n))
+        return (1, 1)
+
+    def children(node):  # noqa: ANN001, ANN202 - only sums, products and powers are looked into
+        return node.args if (node.is_Add or node.is_Mul or node.is_Pow) else ()
+
+    return fold(expr, combine, memo=memo, children=children)
 
 
 def expansion_bound(expression: object, *, cap: int = EXACT_LIMIT + 1, memo: dict | None = None) -> int:

@@ -26,6 +26,7 @@ from .._kernel.identity import exact_identity
 from .._kernel.size import EXACT_LIMIT, expansion_bound
 from ..activations import relu, sigmoid
 from ..derive import backprop, backprop_steps
+from ..errors import ArgumentTypeError
 from ..network import MLP
 from ..notation import plain
 from ..parse import Limits, parse_expression
@@ -283,6 +284,10 @@ def check_answer(
     """
     started = time.perf_counter()
     deadline = started + time_limit
+    if not isinstance(net, MLP):
+        raise ArgumentTypeError(f"check_answer takes a symbackprop.MLP, got {type(net).__name__}")
+    if not isinstance(answer, str):
+        raise ArgumentTypeError(f"the answer must be a string of plain math or LaTeX, got {type(answer).__name__}")
     parameter = net.parameter(wrt) if isinstance(wrt, str) else wrt
     net.parameter_info(parameter)
     context = context_for(net)

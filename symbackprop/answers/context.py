@@ -11,7 +11,6 @@
 from __future__ import annotations
 
 import random
-import weakref
 from collections import ChainMap
 from dataclasses import dataclass
 
@@ -21,7 +20,7 @@ import sympy as sp
 
 from .. import notation
 from .._kernel.convert import AnswerConverter
-from .._kernel.engine import NetworkEngine, engine_for
+from .._kernel.engine import NetworkEngine, engine_for, per_network
 from .._kernel.evaluate import GENERIC_CHOICES, BoundedMath, evaluate, random_point
 from ..derive import backprop_steps
 from ..network import MLP
@@ -32,14 +31,11 @@ __all__ = ["AnswerContext", "context_for", "Point", "PRECISION"]
 PRECISION = 40  # decimal digits for numeric comparisons
 _CACHE_LIMIT = 20_000  # entries kept per cache before it is emptied
 _POINTS = 8
-_CONTEXTS: "weakref.WeakKeyDictionary[MLP, AnswerContext]" = weakref.WeakKeyDictionary()
 
 
 def context_for(net: MLP) -> "AnswerContext":
-    context = _CONTEXTS.get(net)
-    if context is None:
-        context = _CONTEXTS[net] = AnswerContext(net)
-    return context
+    """The (cached) answer context of a network."""
+    return _contexts(net)
 
 
 @dataclass
@@ -169,3 +165,6 @@ class AnswerContext:
 
 def _terms(expression: se.Basic) -> int:
     return len(expression.args) if isinstance(expression, se.Add) else 1
+
+
+_contexts = per_network(AnswerContext)

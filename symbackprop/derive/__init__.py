@@ -7,6 +7,7 @@ from .backprop import display_steps as display_steps
 from .backprop import gradients_from_steps as gradients_from_steps
 from .backprop import output_delta as output_delta
 from .direct import direct as direct
+from .direct import direct_wrt as direct_wrt
 from .gradients import BackpropSteps as BackpropSteps
 from .gradients import Gradients as Gradients
 
@@ -17,6 +18,7 @@ __all__ = [
     "backprop_steps",
     "clear_caches",
     "direct",
+    "direct_wrt",
     "display_steps",
     "gradients_from_steps",
     "output_delta",
