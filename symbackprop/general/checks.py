@@ -25,8 +25,9 @@ class Identity:
     """lhs = rhs for every index in ``ranges`` (and every value of the other symbols, under ``hypotheses``).
 
     ``lhs`` is what is claimed (the lecture's formula, or a candidate recursion's entry), ``rhs`` what SymPy
-    derived.  ``elementary`` identities (no sums) may also be closed by SymPy's exact ``cancel`` / ``simplify``.  ``sample`` fixes the symbols a domain constrains (one-hot y, y = ±1, 0 < a < 1) when an
-    instance is searched for; every other symbol gets a random non-zero rational.
+    derived.  ``elementary`` identities (no sums) may also be closed by SymPy's exact ``cancel`` / ``simplify``.
+    ``sample`` fixes the symbols a domain constrains (one-hot y, y = ±1, 0 < a < 1) when an instance is
+    searched for; every other symbol gets a random non-zero rational.
     """
 
     label: str

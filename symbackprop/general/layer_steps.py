@@ -32,8 +32,8 @@ i, j, m, r, s = (index(name) for name in "ijmrs")
 # small widths at which a failing layer identity is instantiated (equal widths first: some wrong rules
 # are defined only for square matrices)
 LAYER_CONFIGURATIONS = tuple(
-    (GenericLayer.concrete(*widths), {"N_ℓ-1": widths[0], "N_ℓ": widths[1], "N_ℓ+1": widths[2]})
-    for widths in ((2, 2, 2), (2, 3, 2), (3, 2, 3))
+    (layer, {name: int(width) for name, width in layer.widths.items()})
+    for layer in (GenericLayer.concrete(2, 2, 2), GenericLayer.concrete(2, 3, 2), GenericLayer.concrete(3, 2, 3))
 )
 
 CHAIN_RULE_LATEX = (

@@ -59,7 +59,7 @@ class OutputLayer:
         return {i: (sp.Integer(1), self.width)}
 
 
-OUTPUT_CONFIGURATIONS = tuple((OutputLayer(width), {"N_L": width}) for width in (2, 3))
+OUTPUT_CONFIGURATIONS = tuple((layer, layer.widths) for layer in (OutputLayer(2), OutputLayer(3)))
 _A = sp.Symbol("a^{L}_{1}", positive=True)  # 0 < a < 1 for a sigmoid output
 _Y = sp.Symbol("y", real=True)
 _Z = sp.Symbol("z^{L}_{1}", real=True)
