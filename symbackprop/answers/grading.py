@@ -17,14 +17,14 @@ import warnings
 from collections import deque
 from dataclasses import asdict, dataclass
 from multiprocessing.connection import Connection, wait
-from typing import IO, Iterable, Iterator, Mapping, Sequence
+from typing import IO, Callable, Iterable, Iterator, Mapping, Sequence
 
 from ..errors import DataError, ExpressionSyntaxError, SymbackpropError
 from ..network import MLP
 from .check import check_answer
 from .context import context_for
 
-__all__ = ["GradedAnswer", "grade_answer", "grade_answers", "read_answers", "write_results", "RESULT_COLUMNS"]
+__all__ = ["GradedAnswer", "grade_answer", "grade_answers", "read_answers", "write_results", "failure", "RESULT_COLUMNS"]
 
 SYNTAX_ERROR, ERROR, TIMEOUT = "syntax error", "error", "timeout"
 RESULT_COLUMNS = ("id", "wrt", "answer", "verdict", "decided_by", "mistake", "feedback", "expected", "counterexample", "seconds")
@@ -71,18 +71,8 @@ def grade_answer(net: MLP, identifier: str, answer: object, wrt: object, *, time
         return failed(ERROR, "no parameter: give a wrt column or --wrt")
     try:
         verdict = check_answer(net, wrt_text.strip(), answer_text, time_limit=time_limit)
-    except ExpressionSyntaxError as error:
-        where = f" (at character {error.position + 1})" if error.position is not None else ""
-        first_line = str(error).splitlines()[0] if str(error) else "not valid notation"
-        return failed(SYNTAX_ERROR, first_line + where if not report else str(error))
-    except SymbackpropError as error:
-        return failed(ERROR, str(error))
-    except RecursionError:
-        return failed(ERROR, "the answer is nested too deeply")
-    except MemoryError:
-        return failed(ERROR, "the answer needs too much memory")
     except Exception as error:  # noqa: BLE001 - a grader must survive any single row
-        return failed(ERROR, f"internal error while checking this answer: {type(error).__name__}: {error}")
+        return failed(*failure(error, report=report))
     return GradedAnswer(
         id=ident,
         wrt=wrt_text,
@@ -96,6 +86,26 @@ def grade_answer(net: MLP, identifier: str, answer: object, wrt: object, *, time
         seconds=time.perf_counter() - started,
         report=verdict.text() if report else "",
     )
+
+
+def failure(error: Exception, *, report: bool = False) -> tuple[str, str]:
+    """The verdict (syntax error or error) and message for an answer whose parse or check raised ``error``.
+
+    A syntax error's message is its first line and the position; ``report`` keeps the full text with the
+    pointer under the offending character."""
+    if isinstance(error, ExpressionSyntaxError):
+        if report:
+            return SYNTAX_ERROR, str(error)
+        where = f" (at character {error.position + 1})" if error.position is not None else ""
+        first_line = str(error).splitlines()[0] if str(error) else "not valid notation"
+        return SYNTAX_ERROR, first_line + where
+    if isinstance(error, SymbackpropError):
+        return ERROR, str(error)
+    if isinstance(error, RecursionError):
+        return ERROR, "the answer is nested too deeply"
+    if isinstance(error, MemoryError):
+        return ERROR, "the answer needs too much memory"
+    return ERROR, f"internal error while checking this answer: {type(error).__name__}: {error}"
 
 
 # --- reading and writing ---------------------------------------------------------------------------------
@@ -179,6 +189,9 @@ def _write(handle: IO[str], graded: Sequence[GradedAnswer]) -> None:
 # --- grading many ----------------------------------------------------------------------------------------
 
 Task = tuple[str, object, object]
+Job = Callable[..., object]
+"""What a worker runs for each task: ``job(net, identifier, answer, wrt, *, time_limit, report)`` (default
+:func:`grade_answer`); a module-level function, so it can be sent to a worker however it is started."""
 
 
 def _tasks(answers: Iterable[object], wrt: str | None) -> list[tuple[Task, str | None]]:
@@ -272,20 +285,21 @@ class _Worker:
 class _WorkerPool:
     """Worker processes fed one answer at a time, so an answer that runs too long can be killed alone."""
 
-    def __init__(self, net: MLP, size: int, *, time_limit: float, report: bool = False) -> None:
+    def __init__(self, net: MLP, size: int, *, time_limit: float, report: bool = False, job: Job | None = None) -> None:
         methods = multiprocessing.get_all_start_methods()
         self._context = multiprocessing.get_context("fork" if "fork" in methods else "spawn")
         self._network = net if self._context.get_start_method() == "fork" else _recipe(net)
         self._time_limit = time_limit
         self._hard_limit = 2 * time_limit + 5
         self._report = report
+        self._job = grade_answer if job is None else job
         self._failed_starts = 0
         self._workers = [self._start() for _ in range(size)]
 
     def _start(self) -> _Worker:
         parent, child = self._context.Pipe()
         process = self._context.Process(
-            target=_worker_main, args=(child, self._network, self._time_limit, self._report), daemon=True
+            target=_worker_main, args=(child, self._network, self._time_limit, self._report, self._job), daemon=True
         )
         with warnings.catch_warnings():
             # Python ≥ 3.12 warns that forking a process with native threads (e.g. BLAS) may deadlock;
@@ -382,7 +396,7 @@ def _recipe(net: MLP) -> dict:
     )
 
 
-def _worker_main(connection: Connection, network: MLP | dict, time_limit: float, report: bool) -> None:  # pragma: no cover - runs in a child
+def _worker_main(connection: Connection, network: MLP | dict, time_limit: float, report: bool, job: Job = grade_answer) -> None:  # pragma: no cover - runs in a child
     import signal
 
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
@@ -405,7 +419,7 @@ def _worker_main(connection: Connection, network: MLP | dict, time_limit: float,
         if task is None:
             return
         identifier, answer, wrt = task
-        connection.send(grade_answer(net, identifier, answer, wrt, time_limit=time_limit, report=report))
+        connection.send(job(net, identifier, answer, wrt, time_limit=time_limit, report=report))
 
 
 def check_isolated(net: MLP, wrt: str, answer: str, *, time_limit: float = 10.0) -> GradedAnswer:
