@@ -76,7 +76,7 @@ def test_a_syntax_error_points_at_the_character(client):
 
 def test_the_preview_shows_how_the_server_reads_the_answer(client):
     read = client.post("/api/preview", json={"network": NET, "answer": "w^2_12 x_1"}).json()
-    assert read == {"ok": True, "latex": "w^{2}_{12} x_{1}", "plain": "w^2_12*x_1", "message": None, "position": None}
+    assert read == {"ok": True, "latex": "w^{2}_{12} x_{1}", "plain": "w^2_12*x_1", "message": None, "position": None, "checked_here": True}
     refused = client.post("/api/preview", json={"network": NET, "answer": "w^{21}"}).json()
     assert refused["ok"] is False and refused["position"] == 0
     with_wrt = client.post("/api/preview", json={"network": NET, "wrt": "b^2_1", "answer": "x_1"}).json()

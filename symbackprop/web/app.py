@@ -269,9 +269,9 @@ async def api_preview(request: Request) -> Response:
     answer = text_field(body, "answer", limit=MAX_ANSWER_CHARACTERS, name=False)
     _, part, _, net, _ = _target(services, body, need_wrt=False)
     if part is not None and not part.checked_here:
-        return JSONResponse({"ok": False, "latex": None, "message": "answers to this part are read by symbackprop grade; there is no preview here", "position": None})
+        return JSONResponse({"ok": False, "latex": None, "plain": None, "message": "answers to this part are read by symbackprop grade; there is no preview here", "position": None, "checked_here": False})
     parsed = await _in_thread(services.answers.parse, net, answer)
-    return JSONResponse({"ok": parsed.ok, "latex": parsed.latex or None, "plain": parsed.plain or None, "message": parsed.message or None, "position": parsed.position})
+    return JSONResponse({"ok": parsed.ok, "latex": parsed.latex or None, "plain": parsed.plain or None, "message": parsed.message or None, "position": parsed.position, "checked_here": True})
 
 
 async def api_check(request: Request) -> Response:

@@ -32,7 +32,8 @@ def run(args: argparse.Namespace) -> int:
         from .store import export_submissions
 
         summary = export_submissions(args.db, args.export)
-        print(f"wrote {summary.written} submissions (each student's latest answer per part) to {args.export}")
+        noun = "submission" if summary.written == 1 else "submissions"
+        print(f"wrote {summary.written} {noun} (each student's latest answer per part) to {args.export}")
         if summary.without_student_or_part:
             print(f"{summary.without_student_or_part} of {summary.checks} recorded checks had no student id or part "
                   "(practice on a chosen network); they stay in the database", file=sys.stderr)

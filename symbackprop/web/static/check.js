@@ -51,6 +51,13 @@
     host.append(el("h3", {}, `Part ${part.part}`, el("span", { class: "points", text: ` · ${part.points} point${part.points === 1 ? "" : "s"}` })));
     if (part.prompt_blocks && part.prompt_blocks.length) host.append(el("div", { class: "prompt" }, blocks(part.prompt_blocks)));
     else host.append(el("p", { class: "prompt", text: part.prompt }));
+    if (part.network) {
+      const description = el("div", { class: "description" });
+      host.append(description);
+      api("/api/network", { network: part.network })
+        .then((info) => description.replaceChildren(el("p", { class: "hint", text: "Your network:" }), blocks(info.description)))
+        .catch(() => description.remove());
+    }
     if (!part.checked_here) {
       host.append(el("p", { class: "note", text: "This part is checked by symbackprop grade, not on this page." +
         (state.cfg.recording ? " Your answer is recorded when you submit it." : "") }));
@@ -192,6 +199,9 @@
     if (reply.ok) {
       output.replaceChildren(math(reply.latex, false));
       output.dataset.state = "ok";
+    } else if (reply.checked_here === false) {
+      output.replaceChildren(el("span", { class: "muted", text: reply.message }));
+      output.dataset.state = "none";
     } else {
       output.replaceChildren(el("span", { class: "problem", text: reply.message || "not valid notation" }),
         reply.position !== null && reply.position !== undefined ? pointer(answer, reply.position) : "");

@@ -121,7 +121,7 @@ const SB = (() => {
     const hint = el("span", { id: id("sizes-hint"), class: "hint" });
     const problem = el("p", { class: "problem", role: "alert" });
     options(activation, cfg.activations, "sigmoid");
-    options(output, cfg.outputs, null, ["", "same as hidden layers"]);
+    options(output, cfg.outputs, null, ["", "as hidden layers"]);
     options(loss, cfg.losses, "squared");
     const b = cfg.bounds;
     hint.textContent = `widths N₀, …, N_L, e.g. 2,2,1 — at most ${b.max_layers} layers of up to ${b.max_width} neurons`;

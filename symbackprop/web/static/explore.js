@@ -53,7 +53,8 @@
       el("p", { class: "verdict-title " + (proof.holds ? "good" : "bad"), id: "proof-title",
                 text: proof.holds ? `Proved: backpropagation equals the direct derivative for ${proof.proved} of ${proof.entries} parameters`
                                   : `Not proved: ${proof.proved} of ${proof.entries} entries identical` }),
-      el("div", { class: "hint" }, el("strong", { text: "Method: " }), blocks(proof.method_blocks)));
+      el("p", { class: "hint" }, el("strong", { text: "Method: " }),
+        ...proof.method_blocks.map((block) => block.type === "paragraph" ? segments(block.segments) : blocks([block]))));
     const toc = el("ol", { class: "toc" });
     const sections = [];
     page.sections.forEach((section, index) => {
