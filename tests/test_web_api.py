@@ -4,6 +4,7 @@ networks, homework parts, Explore, recording before replying, and the rate limit
 from __future__ import annotations
 
 import sqlite3
+import time
 
 import pytest
 from starlette.testclient import TestClient
@@ -224,3 +225,31 @@ def test_a_flood_past_the_rate_limit_gets_429_with_retry_after_and_never_a_500()
         previews = [limited.post("/api/preview", json={"network": NET, "answer": "x_1"}).status_code for _ in range(25)]
         assert previews.count(200) == 20 and previews[20:] == [429] * 5  # previews: 4 per allowed check
         assert limited.get("/api/health").status_code == 200  # reading the health is never limited
+
+
+def test_the_server_keeps_answering_while_a_hanging_check_is_killed(monkeypatch):
+    """Workers forked after this patch hang on one answer; every other request is answered meanwhile."""
+    import threading
+
+    from symbackprop.answers import pool as pool_module
+
+    real = pool_module.check_answer
+
+    def hanging(net, wrt, answer, **kwargs):  # noqa: ANN001, ANN003, ANN202
+        if answer == "HANG":
+            threading.Event().wait()
+        return real(net, wrt, answer, **kwargs)
+
+    monkeypatch.setattr(pool_module, "check_answer", hanging)
+    with TestClient(create_app(Settings(workers=2, rate_limit=0, time_limit=0.1))) as client:
+        slow: dict[str, dict] = {}
+        stuck = threading.Thread(target=lambda: slow.setdefault("reply", check(client, "HANG")))
+        stuck.start()
+        while client.get("/api/health").json()["pool"]["busy"] != 1:  # until a worker holds the hanging answer
+            time.sleep(0.01)
+        answered = [check(client, answer)["verdict"] for answer in (RIGHT, EXTRA_ACTIVATION, RIGHT, "delta^2_1")]
+        assert answered == ["correct", "wrong", "correct", "wrong"] and "reply" not in slow
+        assert client.get("/api/health").json()["pool"]["busy"] == 1
+        stuck.join()
+        assert slow["reply"]["verdict"] == "undecided" and "stopped after 5.2 s" in slow["reply"]["decided_by"]
+        assert check(client, RIGHT)["verdict"] == "correct"

@@ -150,3 +150,14 @@ def test_an_unexpected_failure_is_a_500_with_one_line_and_no_traceback(client, m
     response = client.post("/api/network", json={"network": NET})
     assert response.status_code == 500
     assert response.json() == {"error": "internal error: the server could not answer this request"}
+
+
+def test_a_checker_that_cannot_start_its_workers_is_a_503(client, monkeypatch):
+    from symbackprop.errors import SymbackpropError
+
+    def broken(*args, **kwargs):  # noqa: ANN002, ANN003, ANN202
+        raise SymbackpropError("the grading worker processes could not start")
+
+    monkeypatch.setattr(client.app.state.services.pool, "check", broken)
+    response = client.post("/api/check", json={"network": NET, "wrt": "b^2_1", "answer": RIGHT})
+    assert response.status_code == 503 and "could not start" in assert_refused(response, 503)

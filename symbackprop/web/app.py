@@ -168,6 +168,17 @@ async def _in_thread(function: Callable, *args: object) -> object:
     return await anyio.to_thread.run_sync(function, *args)
 
 
+async def _work(function: Callable, *args: object) -> object:
+    """Run checker work in a thread; a checker that cannot work (its processes will not start) is a 503."""
+    try:
+        return await _in_thread(function, *args)
+    except RequestError:
+        raise
+    except SymbackpropError as error:
+        log.error("the checker failed: %s", error)
+        raise RequestError(f"the checker is not available right now ({error}); please try again", status=503) from None
+
+
 async def _request(request: Request, allowed: tuple[str, ...], limiter: Callable[["_Services"], RateLimiter] | None = None) -> tuple["_Services", dict[str, object]]:
     """The services and the request's JSON body (capped, only ``allowed`` fields), after the rate limit."""
     services: _Services = request.app.state.services
@@ -270,7 +281,7 @@ async def api_preview(request: Request) -> Response:
     _, part, _, net, _ = _target(services, body, need_wrt=False)
     if part is not None and not part.checked_here:
         return JSONResponse({"ok": False, "latex": None, "plain": None, "message": "answers to this part are read by symbackprop grade; there is no preview here", "position": None, "checked_here": False})
-    parsed = await _in_thread(services.answers.parse, net, answer)
+    parsed = await _work(services.answers.parse, net, answer)
     return JSONResponse({"ok": parsed.ok, "latex": parsed.latex or None, "plain": parsed.plain or None, "message": parsed.message or None, "position": parsed.position, "checked_here": True})
 
 
@@ -279,9 +290,9 @@ async def api_check(request: Request) -> Response:
     answer = text_field(body, "answer", limit=MAX_ANSWER_CHARACTERS, name=False)
     student, part, recipe, net, wrt = _target(services, body)
     if part is not None:
-        outcome = await _in_thread(check_variant_part, services.answers, services.networks, part, answer)
+        outcome = await _work(check_variant_part, services.answers, services.networks, part, answer)
     else:
-        outcome = await _in_thread(services.answers.check, net, wrt, answer)
+        outcome = await _work(services.answers.check, net, wrt, answer)
     if outcome is None:
         reply: dict[str, object] = {
             "verdict": "not_checked",

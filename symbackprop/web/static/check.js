@@ -144,6 +144,8 @@
     $("mode-math").setAttribute("aria-pressed", String(mode === "math"));
     $("answer-text").hidden = mode !== "text";
     $("answer-math-host").hidden = mode !== "math";
+    $("answer-hint").hidden = mode !== "text";
+    $("math-hint").hidden = mode !== "math";
     if (mode === "math" && !state.mathfield) createMathfield();
     const field = mode === "math" ? state.mathfield : $("answer-text");
     if (focus !== false && field) field.focus();
@@ -161,6 +163,7 @@
     const field = new MathfieldElement();
     field.id = "answer-math";
     field.setAttribute("aria-label", "Your answer in the math editor");
+    field.setAttribute("aria-describedby", "math-hint");
     field.smartFence = true;
     field.addEventListener("input", () => schedulePreview());
     field.addEventListener("keydown", (event) => {
