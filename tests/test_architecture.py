@@ -34,6 +34,7 @@ LAYERS: list[tuple[str, ...]] = [
     ("model",),
     ("train", "plots"),
     ("answers",),
+    ("web",),
     ("lecture",),
     ("cli", "__main__"),
 ]

@@ -246,6 +246,21 @@ def _check(args: argparse.Namespace) -> int:
 COMMANDS["check"] = ("check a homework answer for ∂e/∂θ, or grade a class from a CSV", _register_check, _check)
 
 
+def _register_serve(parser: argparse.ArgumentParser) -> None:
+    from ..web.cli import register
+
+    register(parser)
+
+
+def _serve(args: argparse.Namespace) -> int:
+    from ..web.cli import run
+
+    return run(args)
+
+
+COMMANDS["serve"] = ("a web page where students check their answers, and explore derivations", _register_serve, _serve)
+
+
 def build_parser(command: str | None = None) -> argparse.ArgumentParser:
     """The parser; only ``command``'s own options are registered (all of them when ``command`` is "*")."""
     parser = argparse.ArgumentParser(
