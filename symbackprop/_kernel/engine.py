@@ -254,14 +254,18 @@ def atomise(
     memo: dict[se.Basic, se.Basic] = {}
     held = held or {}
 
-    def held_partial(derivative: se.Basic) -> se.Basic | None:
-        function, variable = derivative.args
-        if not isinstance(function, se.FunctionSymbol) or function.get_name() not in held:
-            return None
-        arguments = list(function.args)
-        if arguments.count(variable) != 1:
-            raise NotSupportedError(f"unexpected derivative {derivative}")
-        return held[function.get_name()][arguments.index(variable)]
+    def derivative_at(derivative: se.Basic, point: se.Basic) -> se.Basic:
+        """A held partial ∂F/∂(argument k) ↦ held[F][k]; a layer's φ_m' at its point ↦ D^m_k."""
+        if isinstance(derivative, se.Derivative):
+            function, variable = derivative.args
+            if isinstance(function, se.FunctionSymbol) and function.get_name() in held:
+                arguments = list(function.args)
+                if arguments.count(variable) == 1:
+                    return held[function.get_name()][arguments.index(variable)]
+                raise NotSupportedError(f"unexpected derivative {derivative}")
+        if point in points:
+            return points[point]
+        raise NotSupportedError(f"unexpected derivative {derivative} at {point}")
 
     def visit(node: se.Basic) -> se.Basic:
         cached = memo.get(node)
@@ -270,21 +274,9 @@ def atomise(
         if node in applied:
             result = applied[node]
         elif isinstance(node, se.Subs):
-            partial = held_partial(node.args[0]) if isinstance(node.args[0], se.Derivative) else None
-            if partial is not None:
-                result = partial
-            elif node.args[2] in points:
-                result = points[node.args[2]]
-            else:
-                raise NotSupportedError(f"unexpected derivative point {node.args[2]}")
+            result = derivative_at(node.args[0], node.args[2])
         elif isinstance(node, se.Derivative):
-            partial = held_partial(node)
-            if partial is not None:
-                result = partial
-            elif node.args[1] in points:
-                result = points[node.args[1]]
-            else:
-                raise NotSupportedError(f"unexpected derivative {node}")
+            result = derivative_at(node, node.args[1])
         elif isinstance(node, se.FunctionSymbol) and node.get_name().startswith("phi"):
             raise NotSupportedError(f"could not rewrite {node} into a layer atom")
         elif not node.args:
