@@ -305,7 +305,7 @@ def prove(
 
     started = time.perf_counter()
     if full_expansion is None:
-        planned = list(full_expansion_plan(engine, candidate, steps))
+        planned = list(full_expansion_plan(candidate, steps))
     else:
         planned = list(net.parameters) if full_expansion else []
     planned = [parameter for parameter in net.parameters if parameter in set(planned)]

@@ -46,13 +46,15 @@ import sympy as sp
 from ._kernel.engine import NetworkEngine
 from ._kernel.identity import GENERIC_IDENTITY
 from ._kernel.identity import exact_identity as _decide_identity
-from ._kernel.local import LayerSteps
+from ._kernel.local import LayerSteps, layer_steps
 from ._kernel.size import expansion_bound, expansion_size
 from .derive import BackpropSteps
 from .network import MLP
 from .notation import plain_name
 
 __all__ = [
+    "LayerSteps",
+    "layer_steps",
     "LAYER_LOCAL",
     "FULL_EXPANSION",
     "LocalStep",
@@ -193,7 +195,6 @@ def _chain(step: LocalStep, symbols: object, chain_of: Mapping[se.Basic, LocalCh
 
 
 def full_expansion_plan(
-    engine: NetworkEngine,
     candidates: Mapping[sp.Symbol, se.Basic],
     steps: LayerSteps,
     *,
@@ -206,6 +207,7 @@ def full_expansion_plan(
     built) plus those of its candidate, after the φ' formulas are substituted when the network has a
     concrete activation (the comparison's largest stage).  Entries are taken smallest first while each is
     within ``entry_limit`` and their sum within ``budget``."""
+    engine = steps.engine
     weights = {atom: expansion_bound(formula, cap=entry_limit + 1) for atom, formula in engine.formulas.items()}
     cap = entry_limit + 1
     direct = steps.expansion_bounds(weights, cap=cap)

@@ -5,7 +5,6 @@ recursion there — naming the failing step, with counterexamples checked by fin
 from __future__ import annotations
 
 import dataclasses
-import math
 import random
 
 import pytest
@@ -13,12 +12,15 @@ import symengine as se
 import sympy as sp
 
 from symbackprop import MLP
-from symbackprop._kernel.engine import engine_for
-from symbackprop._kernel.evaluate import random_point
-from symbackprop._kernel.local import layer_steps
-from symbackprop.derive import Gradients, backprop, backprop_steps, gradients_from_steps
+from symbackprop.derive import Gradients, backprop, backprop_steps, direct, gradients_from_steps
 from symbackprop.proof import prove
-from symbackprop.proof_local import FULL_EXPANSION, FULL_EXPANSION_BUDGET, FULL_EXPANSION_ENTRY_LIMIT, full_expansion_plan
+from symbackprop.proof_local import (
+    FULL_EXPANSION,
+    FULL_EXPANSION_BUDGET,
+    FULL_EXPANSION_ENTRY_LIMIT,
+    full_expansion_plan,
+    layer_steps,
+)
 
 from . import reference
 from .network_points import arrays_from_point
@@ -66,13 +68,14 @@ def test_local_steps_substituted_top_down_are_exactly_the_direct_derivative(size
     above as symbols and substituting its direct derivatives back gives SymEngine's derivative of the
     whole composed loss, identically."""
     net = MLP(sizes, **settings)
-    engine, steps = engine_for(net), layer_steps(net)
+    steps = layer_steps(net)
     values = {held: steps.output(i) for i, held in enumerate(steps.held(net.depth))}
     for layer in range(net.depth - 1, 0, -1):
         values.update({held: steps.activation(layer, i).xreplace(values) for i, held in enumerate(steps.held(layer))})
-    direct = engine.direct()
+    derivatives = direct(net)
     for parameter in net.parameters:
-        numerator, _ = (direct[parameter] - steps.parameter(parameter).xreplace(values)).as_numer_denom()
+        difference = derivatives.engine_expression(parameter) - steps.parameter(parameter).xreplace(values)
+        numerator, _ = difference.as_numer_denom()
         assert se.expand(numerator) == 0, parameter
 
 
@@ -84,10 +87,10 @@ def test_chain_rule_numbers_on_a_deep_network_match_finite_differences(activatio
     """The direct ∂e/∂θ composed numerically from the local steps (used for counterexamples and the spot
     check) against central differences of a plain NumPy forward pass, for every parameter of 8 layers."""
     net = MLP([3] * 8 + [3], activation=activation, bias=True, output="softmax" if softmax else None, loss=loss)
-    engine, steps = engine_for(net), layer_steps(net)
-    values = random_point(engine, random.Random(3), "tanh", math)
-    gradient = steps.numeric_gradient(values, math, "tanh")
-    point = {s.name: float(values[engine.symbol[s]]) for s in (*net.parameters, *net.x, *net.y)}
+    rng = random.Random(3)
+    point = {s.name: rng.uniform(-1.5, 1.5) for s in (*net.parameters, *net.x)}
+    point.update({s.name: float(j == 1) if softmax else rng.uniform(-1, 1) for j, s in enumerate(net.y)})
+    gradient = layer_steps(net).gradient_at(point, "tanh")
     params, x, y = arrays_from_point(net, point)
     names = [net.activation(layer).name for layer in range(1, net.depth + 1)]
 
@@ -104,7 +107,7 @@ def test_chain_rule_numbers_on_a_deep_network_match_finite_differences(activatio
 
 def test_deep_network_is_proved_by_the_chain_and_the_full_expansion_where_it_fits():
     net = MLP([8] * 7 + [4])  # the full expansion alone did not finish this network in 300 s
-    plan = full_expansion_plan(engine_for(net), _entries(backprop(net)), layer_steps(net))
+    plan = full_expansion_plan(_entries(backprop(net)), layer_steps(net))
     proof = prove(net)
     assert proof.holds, proof.report()
     assert all(step.holds for step in proof.local_steps)
@@ -127,12 +130,13 @@ def test_full_expansion_estimate_bounds_the_real_expansion():
     """The plan's estimate (direct composed from the local steps, plus the candidate) is an upper bound
     on the terms the full expansion really produces."""
     net = MLP([3, 3, 3, 3, 2], activation="sigmoid")
-    engine = engine_for(net)
+    steps = layer_steps(net)
     candidate = _entries(backprop(net))
-    plan = full_expansion_plan(engine, candidate, layer_steps(net), budget=10**9)
-    direct = engine.direct()
+    plan = full_expansion_plan(candidate, steps, budget=10**9)
+    derivatives = direct(net)
     for parameter in net.parameters:
-        expanded = se.expand(engine.concretise(direct[parameter])) , se.expand(engine.concretise(candidate[parameter]))
+        sides = (derivatives.engine_expression(parameter), candidate[parameter])
+        expanded = [se.expand(steps.engine.concretise(side)) for side in sides]
         terms = sum(len(e.args) if isinstance(e, se.Add) else 1 for e in expanded)
         assert terms <= plan[parameter]
 
@@ -163,7 +167,7 @@ def test_the_two_methods_agree_entry_by_entry_on_wrong_recursions(mutant, activa
 def test_layer_local_method_refutes_each_wrong_recursion_on_a_deep_network(mutant, activation):
     net = MLP(DEEP, activation=activation, bias=True)
     gradients = mutant(net)
-    plan = full_expansion_plan(engine_for(net), _entries(gradients), layer_steps(net))
+    plan = full_expansion_plan(_entries(gradients), layer_steps(net))
     assert not any(net.parameter_info(p).layer == 1 for p in plan)  # too large for the full expansion
 
     proof = prove(net, gradients, full_expansion=False)
@@ -254,6 +258,6 @@ def test_candidate_without_recursion_on_a_deep_network_is_refuted_or_left_undeci
 def test_full_expansion_plan_respects_its_limits():
     net = MLP([8] * 8 + [4])
     candidate = _entries(backprop(net))
-    plan = full_expansion_plan(engine_for(net), candidate, layer_steps(net))
+    plan = full_expansion_plan(candidate, layer_steps(net))
     assert plan and sum(plan.values()) <= FULL_EXPANSION_BUDGET and max(plan.values()) <= FULL_EXPANSION_ENTRY_LIMIT
-    assert not full_expansion_plan(engine_for(net), candidate, layer_steps(net), budget=0)
+    assert not full_expansion_plan(candidate, layer_steps(net), budget=0)

@@ -32,7 +32,7 @@ import symengine as se
 import sympy as sp
 
 from .engine import NetworkEngine, atomise, engine_for, per_network
-from .evaluate import GENERIC_CHOICES, evaluate, random_point
+from .evaluate import ACTIVATION_VALUES, GENERIC_CHOICES, evaluate, random_point
 from .identity import COUNTEREXAMPLE_DIGITS, Difference
 from .size import expansion_size
 
@@ -117,6 +117,20 @@ class LayerSteps:
         for layer in range(depth - 1, 0, -1):
             known.update(zip(self._held[layer], [value(self.activation(layer, i)) for i in range(net.sizes[layer])]))
         return {parameter: value(self.parameter(parameter)) for parameter in net.parameters}
+
+    def gradient_at(self, point: Mapping[str, float], generic: str = "tanh") -> dict[sp.Symbol, float]:
+        """The direct ∂e/∂θ of every parameter at a point given by name (parameters, x and y, as in a
+        counterexample's ``point``), in floats; ``generic`` names the function standing in for φ."""
+        engine, net = self.engine, self.net
+        values: dict[se.Basic, float] = {engine.symbol[s]: float(point[s.name]) for s in (*net.parameters, *net.x, *net.y)}
+        for layer in range(1, net.depth + 1):
+            activation = net.activation(layer)
+            forward, derivative = ACTIVATION_VALUES[generic if activation.generic else activation.name]
+            for z_value, a_atom, d_atom in zip(engine.z_atoms[layer], engine.a_atoms[layer], engine.d_atoms[layer]):
+                z = evaluate(z_value, values, math, generic)
+                values[a_atom] = forward(math, z)
+                values[d_atom] = float(derivative(math, z, values[a_atom]))
+        return self.numeric_gradient(values, math, generic)
 
     def expansion_bounds(self, weights: Mapping[se.Basic, int] | None = None, *, cap: int) -> dict[sp.Symbol, int]:
         """For every parameter, an upper bound (clipped at ``cap``) on the terms of the direct ∂e/∂θ once
