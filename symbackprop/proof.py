@@ -388,7 +388,7 @@ def _search_counterexamples(
         difference = differences.get(parameter)
         if difference is not None:
             counterexample = Counterexample(parameter, difference.point, difference.phi, difference.left, difference.right)
-            method = "not identical; numbers differ (direct value composed layer by layer by the chain rule)"
+            method = "not identical; numbers differ; direct value by the chain of local derivatives"
             results[parameter] = EntryResult(parameter, DIFFERS, method, counterexample, step=failing)
             continue
         why = f"layer-local step fails: {failing}" if failing else "no recursion to check layer by layer"
