@@ -324,7 +324,8 @@ def prove(
     pending = [parameter for parameter, entry in combined.items() if entry is None]
     if pending:
         started = time.perf_counter()
-        combined.update(_search_counterexamples(steps, local, candidate, pending, random.Random(seed + 2)))
+        unreached = "the full expansion not asked for" if full_expansion is False else "too large for the full expansion"
+        combined.update(_search_counterexamples(steps, local, candidate, pending, random.Random(seed + 2), unreached))
         timings["counterexamples"] = time.perf_counter() - started
     entries = tuple(combined[parameter] for parameter in net.parameters)
 
@@ -371,7 +372,12 @@ def _combine(parameter: sp.Symbol, local: LocalProof | None, full: EntryResult |
 
 
 def _search_counterexamples(
-    steps: LayerSteps, local: LocalProof | None, candidate: Mapping[sp.Symbol, se.Basic], pending: list[sp.Symbol], rng: random.Random
+    steps: LayerSteps,
+    local: LocalProof | None,
+    candidate: Mapping[sp.Symbol, se.Basic],
+    pending: list[sp.Symbol],
+    rng: random.Random,
+    unreached: str,
 ) -> dict[sp.Symbol, EntryResult]:
     """Counterexamples for entries no method settled, with the direct values composed by the chain rule.
 
@@ -395,7 +401,7 @@ def _search_counterexamples(
         results[parameter] = EntryResult(
             parameter,
             UNDECIDED,
-            f"not shown identical ({why}; too large for the full expansion), and equal at every point tried ({tries}; not a proof)",
+            f"not shown identical ({why}; {unreached}), and equal at every point tried ({tries}; not a proof)",
             points=tries,
             step=failing,
         )

@@ -210,7 +210,7 @@ def test_deep_refutation_with_the_full_expansion_on_the_upper_layers():
     assert not proof.holds
     assert all(entry.status == "differs" and entry.counterexample for entry in proof.entries)
     assert all(entry.step and "δ^6_" in entry.step for entry in proof.entries)
-    chain_refuted = [entry for entry in proof.entries if "chain rule" in entry.method]
+    chain_refuted = [entry for entry in proof.entries if "chain of local derivatives" in entry.method]
     assert chain_refuted and all(net.parameter_info(entry.parameter).layer <= 3 for entry in chain_refuted)
 
 
@@ -239,7 +239,8 @@ def test_compensating_errors_are_proved_by_the_full_expansion_and_never_refuted_
     deep = MLP(DEEP)
     proof = prove(deep, compensated(deep), full_expansion=False)
     assert not proof.holds and not proof.counterexamples and "NOT PROVED" in proof.report()
-    assert all(entry.status == "undecided" and "not a proof" in entry.method for entry in proof.entries)
+    assert all(entry.status == "undecided" and "not a proof" in entry.method and entry.step for entry in proof.entries)
+    assert all("full expansion not asked for" in entry.method for entry in proof.entries)
 
 
 def test_candidate_without_recursion_on_a_deep_network_is_refuted_or_left_undecided_never_proved():
