@@ -36,9 +36,8 @@ formulas with the δ values substituted top-down (``gradients_from_steps`` build
 
 from __future__ import annotations
 
-import time
-from dataclasses import dataclass, field
-from typing import Mapping
+from dataclasses import dataclass
+from typing import Literal, Mapping
 
 import symengine as se
 import sympy as sp
@@ -77,7 +76,7 @@ FULL_EXPANSION_BUDGET = 60_000
 class LocalStep:
     """One local identity of the chain: ``method`` says how it was shown, None that it was not."""
 
-    kind: str  # "output" (a), "delta" (b) or "gradient" (c)
+    kind: Literal["output", "delta", "gradient"]  # the argument's (a), (b) or (c)
     layer: int
     entry: str  # the neuron's activation (a^ℓ_i) or the parameter (w^ℓ_ij, b^ℓ_i), plain text
     statement: str
@@ -116,7 +115,6 @@ class LocalProof:
 
     steps: tuple[LocalStep, ...]
     chains: Mapping[sp.Symbol, LocalChain]
-    timings: dict[str, float] = field(default_factory=dict)
 
     @property
     def failing_steps(self) -> tuple[LocalStep, ...]:
@@ -126,7 +124,6 @@ class LocalProof:
 def prove_layer_local(net: MLP, recursion: BackpropSteps, steps: LayerSteps) -> LocalProof:
     """Check every local step of ``recursion`` on ``net`` (see the module's docstring for the argument)."""
     engine = steps.engine
-    started = time.perf_counter()
     held = {
         symbol: value
         for layer in range(1, net.depth + 1)
@@ -172,10 +169,10 @@ def prove_layer_local(net: MLP, recursion: BackpropSteps, steps: LayerSteps) -> 
         step = _step(engine, "gradient", layer, name, statement, direct, recursion_value(formula))
         local.append(step)
         chains[parameter] = _chain(step, direct.free_symbols, chain_of)
-    return LocalProof(tuple(local), chains, {"layer-local": time.perf_counter() - started})
+    return LocalProof(tuple(local), chains)
 
 
-def _step(engine: NetworkEngine, kind: str, layer: int, entry: str, statement: str, direct: se.Basic, recursion: se.Basic) -> LocalStep:
+def _step(engine: NetworkEngine, kind: Literal["output", "delta", "gradient"], layer: int, entry: str, statement: str, direct: se.Basic, recursion: se.Basic) -> LocalStep:
     return LocalStep(kind, layer, entry, statement, _decide_identity(engine, direct, recursion, sympy_fallback=True))
 
 
