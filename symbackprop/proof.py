@@ -300,7 +300,7 @@ def prove(
     local = None
     if recursion is not None:
         started = time.perf_counter()
-        local = prove_layer_local(net, recursion, steps)
+        local = prove_layer_local(net, recursion, steps, candidate)
         timings["layer-local"] = time.perf_counter() - started
 
     started = time.perf_counter()

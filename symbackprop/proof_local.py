@@ -31,7 +31,9 @@ the rule SymEngine's ``diff`` applies at each composition when the full method d
 composed loss; SymEngine's ``diff`` of each one-layer composition and the atomisation φ_m(u) ↦ a^m_k,
 φ_m'(u) ↦ D^m_k (the same as the full method's); the exact-identity decision of each step
 (:func:`symbackprop._kernel.identity.exact_identity`); and that the candidate's entries are its recursion's
-formulas with the δ values substituted top-down (``gradients_from_steps`` builds them so).
+formulas with the δ values substituted top-down (``gradients_from_steps`` builds them so).  As a guard, each
+entry is rebuilt that way and its SymEngine structural hash compared with the candidate's: a different
+hash shows the entry was not built so, and the chain then does not prove it.
 """
 
 from __future__ import annotations
@@ -47,7 +49,7 @@ from ._kernel.identity import GENERIC_IDENTITY
 from ._kernel.identity import exact_identity as _decide_identity
 from ._kernel.local import LayerSteps, layer_steps
 from ._kernel.size import expansion_bound, expansion_size
-from .derive import BackpropSteps
+from .derive import BackpropSteps, gradients_from_steps
 from .network import MLP
 from .notation import plain_name
 
@@ -76,7 +78,7 @@ FULL_EXPANSION_BUDGET = 60_000
 class LocalStep:
     """One local identity of the chain: ``method`` says how it was shown, None that it was not."""
 
-    kind: Literal["output", "delta", "gradient"]  # the argument's (a), (b) or (c)
+    kind: Literal["output", "delta", "gradient", "entry"]  # the argument's (a), (b), (c); or the link to the entry
     layer: int
     entry: str  # the neuron's activation (a^ℓ_i) or the parameter (w^ℓ_ij, b^ℓ_i), plain text
     statement: str
@@ -121,9 +123,16 @@ class LocalProof:
         return tuple(step for step in self.steps if not step.holds)
 
 
-def prove_layer_local(net: MLP, recursion: BackpropSteps, steps: LayerSteps) -> LocalProof:
-    """Check every local step of ``recursion`` on ``net`` (see the module's docstring for the argument)."""
+def prove_layer_local(
+    net: MLP, recursion: BackpropSteps, steps: LayerSteps, candidates: Mapping[sp.Symbol, se.Basic]
+) -> LocalProof:
+    """Check every local step of ``recursion`` on ``net`` (see the module's docstring for the argument).
+
+    The chain proves what the recursion substituted top-down gives; each of ``candidates`` is first
+    checked to be exactly that (rebuilt by ``gradients_from_steps`` and compared by SymEngine's
+    structural hash), so a candidate whose entries do not come from its recursion is not proved by it."""
     engine = steps.engine
+    rebuilt = gradients_from_steps(recursion)
     held = {
         symbol: value
         for layer in range(1, net.depth + 1)
@@ -169,6 +178,10 @@ def prove_layer_local(net: MLP, recursion: BackpropSteps, steps: LayerSteps) -> 
         step = _step(engine, "gradient", layer, name, statement, direct, recursion_value(formula))
         local.append(step)
         chains[parameter] = _chain(step, direct.free_symbols, chain_of)
+        if hash(rebuilt.engine_expression(parameter)) != hash(candidates[parameter]):
+            unlinked = LocalStep("entry", layer, name, f"the candidate's ∂e/∂{name} is its recursion's entry, δ substituted top-down", None)
+            local.append(unlinked)
+            chains[parameter] = LocalChain(frozenset(), unlinked)
     return LocalProof(tuple(local), chains)
 
 

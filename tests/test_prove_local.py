@@ -262,3 +262,20 @@ def test_full_expansion_plan_respects_its_limits():
     plan = full_expansion_plan(candidate, layer_steps(net))
     assert plan and sum(plan.values()) <= FULL_EXPANSION_BUDGET and max(plan.values()) <= FULL_EXPANSION_ENTRY_LIMIT
     assert not full_expansion_plan(candidate, layer_steps(net), budget=0)
+
+
+def test_entries_that_are_not_their_recursions_substitution_are_not_proved_by_the_chain():
+    """A Gradients that carries the lecture's recursion but holds a wrong recursion's entries: the chain
+    proves the recursion, not these entries, and must say so; the numbers then refute them."""
+    net = MLP(DEEP, bias=True)
+    wrong = MUTANTS[1](net)  # φ' dropped from V
+    forged = Gradients(net, "forged", _entries(wrong), recursion=backprop_steps(net, generic=True))
+    proof = prove(net, forged, full_expansion=False)
+    assert not proof.holds
+    unlinked = [step for step in proof.local_steps if step.kind == "entry"]
+    assert unlinked and all(not step.holds for step in unlinked)
+    assert all(step.holds for step in proof.local_steps if step.kind != "entry")
+    wrong_entries = [entry for entry in proof.entries if entry.status != "proved"]
+    assert wrong_entries and all(entry.status == "differs" and "recursion's entry" in entry.step for entry in wrong_entries)
+    honest = Gradients(net, "honest", _entries(backprop(net)), recursion=backprop_steps(net, generic=True))
+    assert prove(net, honest, full_expansion=False).holds
