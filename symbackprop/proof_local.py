@@ -107,8 +107,8 @@ class LocalChain:
     @property
     def method(self) -> str:
         if self.methods == {GENERIC_IDENTITY}:
-            return f"{LAYER_LOCAL}; each step an {GENERIC_IDENTITY}"
-        return f"{LAYER_LOCAL}; steps by " + "; ".join(sorted(self.methods))
+            return f"{LAYER_LOCAL}, each step an {GENERIC_IDENTITY}"
+        return f"{LAYER_LOCAL}, its steps by " + " and by ".join(sorted(self.methods))
 
 
 @dataclass(frozen=True)
