@@ -48,8 +48,12 @@ PDF_FLAGS = "\n".join(
 
 def ascii_name(name: str, fallback: str) -> str:
     """A name as ASCII LaTeX text (accents dropped; the id when nothing is left)."""
-    folded = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode("ascii").strip()
-    return text(folded or fallback)
+    folded = _fold(name) or _fold(fallback) or "student"
+    return text(folded)
+
+
+def _fold(value: str) -> str:
+    return unicodedata.normalize("NFKD", value).encode("ascii", "ignore").decode("ascii").strip()
 
 
 def _deterministic(document: str) -> str:
@@ -104,7 +108,7 @@ def sheet_tex(title: str, student: str, entry: Mapping[str, Any]) -> str:
     name = ascii_name(entry.get("name") or "", student)
     total = sum(float(part["points"]) for part in entry["parts"])
     sections = [Section("instructions", lambda: section("Instructions", [
-        f"Student: {name} (id \\texttt{{{text(student)}}}), variant \\texttt{{{entry['variant']}}}. Total: {_points(total)}.", _INSTRUCTIONS]))]
+        f"Student: {name} (id \\texttt{{{ascii_name(student, '?')}}}), variant \\texttt{{{entry['variant']}}}. Total: {_points(total)}.", _INSTRUCTIONS]))]
     for group in _groups(entry["parts"]):
         sections.append(Section(f"q{_question_number(group[0])}", functools.partial(_question_section, group, False)))
     return _deterministic(build_document(sections, title=f"{text(title)}\\\\ \\large {name}"))
@@ -114,7 +118,7 @@ def key_tex(title: str, student: str, entry: Mapping[str, Any], proofs: Mapping[
     """The solution key of one student: every answer, how it was proved, and the worked derivation."""
     name = ascii_name(entry.get("name") or "", student)
     sections = [Section("about", lambda: section("About this key", [
-        f"Solution key for {name} (id \\texttt{{{text(student)}}}), variant \\texttt{{{entry['variant']}}}. Every answer below was "
+        f"Solution key for {name} (id \\texttt{{{ascii_name(student, '?')}}}), variant \\texttt{{{entry['variant']}}}. Every answer below was "
         "checked by the same checker that grades the submissions, and the statement after it says how it was decided; the "
         "derivations are printed from the objects symbackprop derives (nothing is typed by hand) and the networks' gradients "
         "are proved equal to the derivatives of the composed loss."]))]
