@@ -39,6 +39,7 @@ def write_report(grades: ClassGrades, path: str | os.PathLike, *, inputs=(), for
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
     from matplotlib.backends.backend_pdf import PdfPages
+    from matplotlib.ticker import MaxNLocator
 
     target = prepare_output(path, inputs=inputs, force=force)
     students = list(grades.variants["students"])
@@ -58,6 +59,7 @@ def write_report(grades: ClassGrades, path: str | os.PathLike, *, inputs=(), for
             top.set_title(f"Score distribution ({len(students)} students, {len(grades.submissions)} answers graded, "
                           f"{grades.ungraded} row(s) not graded)", fontsize=10)
             top.legend()
+            top.yaxis.set_major_locator(MaxNLocator(integer=True))
             bottoms = [0.0] * len(labels)
             for status, colour in _STATUS_COLOURS.items():
                 values = [sum(grades.results[s][label].status == status for s in students) for label in labels]
@@ -67,7 +69,8 @@ def write_report(grades: ClassGrades, path: str | os.PathLike, *, inputs=(), for
             bottom.set_ylabel("answers")
             bottom.set_xlabel("part")
             bottom.set_title("Verdicts per part", fontsize=10)
-            bottom.legend(fontsize=8, ncol=4)
+            bottom.legend(fontsize=8, ncol=7, loc="upper center", bbox_to_anchor=(0.5, -0.12), frameon=False)
+            bottom.yaxis.set_major_locator(MaxNLocator(integer=True))
             figure.tight_layout(rect=(0, 0, 1, 0.97))
             pdf.savefig(figure)
             plt.close(figure)
@@ -88,6 +91,7 @@ def write_report(grades: ClassGrades, path: str | os.PathLike, *, inputs=(), for
                     axis.set_title(f"part {label}", fontsize=10)
                     axis.set_xlabel("answers")
                     axis.tick_params(axis="y", labelsize=8)
+                    axis.xaxis.set_major_locator(MaxNLocator(integer=True))
                 if not chunk:
                     axes.flat[0].text(0, 0.5, "No mistake was named: every wrong answer was unlike the typical mistakes.", fontsize=10)
                 figure.tight_layout(rect=(0, 0, 1, 0.96))
