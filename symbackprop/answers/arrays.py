@@ -17,7 +17,6 @@ import sympy as sp
 from ..errors import AnswerSyntaxError, SpecError
 from ..network import MLP
 from ..statuses import AnswerStatus
-from .conventions import LECTURE
 from .quantities import PRIME_NAMES, Quantity, QuantityVerdict, check_quantity
 
 __all__ = ["ArrayTarget", "ArrayVerdict", "array_target", "check_array", "array_model_answer"]
@@ -159,5 +158,3 @@ def _common_mistake(entries: tuple[QuantityVerdict, ...]) -> tuple[str, str]:
         return code, f"every entry shows the same mistake: {entries[0].mistake.label}"  # type: ignore[union-attr]
     return "", ""
 
-
-LECTURE_READING = LECTURE
