@@ -246,6 +246,34 @@ def _check(args: argparse.Namespace) -> int:
 COMMANDS["check"] = ("check a homework answer for ∂e/∂θ, or grade a class from a CSV", _register_check, _check)
 
 
+def _register_homework(parser: argparse.ArgumentParser) -> None:
+    from .homework import register_homework
+
+    register_homework(parser)
+
+
+def _homework(args: argparse.Namespace) -> int:
+    from .homework import run_homework
+
+    return run_homework(args)
+
+
+COMMANDS["homework"] = ("make each student's homework: variants.json, question sheets, solution keys", _register_homework, _homework)
+
+
+def _register_grade(parser: argparse.ArgumentParser) -> None:
+    from .homework import register_grade
+
+    register_grade(parser)
+
+
+def _grade(args: argparse.Namespace) -> int:
+    from .homework import run_grade
+
+    return run_grade(args)
+
+
+COMMANDS["grade"] = ("grade homework submissions: gradebook, feedback, Gradescope results, class report", _register_grade, _grade)
 def _register_serve(parser: argparse.ArgumentParser) -> None:
     from ..web.cli import register
 
