@@ -98,6 +98,7 @@ class TrainingResult:
     seconds: float
     settings: dict[str, object] = field(default_factory=dict)
     accuracy: float | None = None
+    test_accuracy: float | None = None  # on a held-out split, when the data set has one
 
     @property
     def E_initial(self) -> float:
@@ -139,7 +140,7 @@ class TrainingResult:
             f"‖∇E‖₂      {self.grad_norm_final:.3g}",
         ]
         if self.accuracy is not None:
-            lines.append(f"accuracy   {self.accuracy:.1%}")
+            lines.append(f"accuracy   {self.accuracy:.1%}" + (f" (held-out test: {self.test_accuracy:.1%})" if self.test_accuracy is not None else ""))
         lines.append(f"steps      {self.steps} ({self.epochs:g} epochs) in {self.seconds:.3g} s")
         lines.append(f"ended      {self.status}: {self.message}")
         return "\n".join(lines)

@@ -122,7 +122,7 @@ def sgd(W: list, b: list, X: np.ndarray, Y: np.ndarray, epochs: int, c: float, s
     k = 0
     for _ in range(epochs):
         if batch is None:
-            picks = [rng.integers(S, size=1) for _ in range(S)]
+            picks = [slice(j, j + 1) for j in rng.integers(S, size=S)]
         else:
             order = rng.permutation(S)
             picks = [order[start : start + batch] for start in range(0, S, batch)]
