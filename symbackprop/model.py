@@ -103,6 +103,7 @@ class CompiledModel:
         self._data_names: list[str] = namespace["DATA_NAMES"]  # type: ignore[assignment]
         self._ones_by_rows: dict[int, tuple[np.ndarray, ...]] = {}
         self._target_check = self.softmax or self.task == "binary"
+        self._row, self._outputs = (self.sizes[0],), self.sizes[-1]
         self._out: np.ndarray | None = None
         self._out_views: list[np.ndarray] = []
 
@@ -128,19 +129,17 @@ class CompiledModel:
     def __call__(self, params: Mapping[str, object], X: object, Y: object) -> tuple[float, dict[str, np.ndarray]]:
         """E = Σ_i e^i and ∇E with the keys and shapes of ``params``."""
         arrays = self.check_params(params)
-        if (  # the common case in a few operations; anything else takes the careful path with its messages
-            type(X) is np.ndarray and X.dtype is _FLOAT64 and type(Y) is np.ndarray and Y.dtype is _FLOAT64
-            and X.ndim == 2 and X.shape[1] == self.sizes[0] and Y.shape == (X.shape[0], self.sizes[-1]) and X.shape[0]
-            and math.isfinite(_VDOT(X, X)) and math.isfinite(_VDOT(Y, Y))
+        if not (  # the common case in a few operations; anything else takes the careful path with its messages
+            type(X) is np.ndarray and type(Y) is np.ndarray and X.dtype is _FLOAT64 and Y.dtype is _FLOAT64
+            and X.shape[1:] == self._row and Y.shape == (X.shape[0], self._outputs) and X.shape[0]
+            and isfinite(_VDOT(X, X) + _VDOT(Y, Y))
         ):
-            pass
-        else:
             X, Y = self.check_data(X, Y, targets=False)
         constants = self._prepare(Y) if self._data_names else ()
         if self._target_check:
             self._check_targets(Y, constants)
         ones = self._ones_by_rows.get(X.shape[0]) or self._ones(X.shape[0])
-        grads = [np.empty(shape) for shape in self._shapes]
+        grads = list(map(np.empty, self._shapes))
         try:
             E = self._gradient(*arrays, X, Y, *constants, *ones, *grads)
         except FloatingPointError:  # the caller's settings raise on underflow, which is harmless here
