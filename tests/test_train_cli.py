@@ -36,3 +36,22 @@ def test_train_exits_1_on_a_plateau_above_the_starting_E(capsys):
     assert main(["train", "--example", "lecture", "--method", "gd", "--alpha", "1e6", "--epochs", "50", "--quiet"]) == 1
     out = capsys.readouterr().out
     assert "plateau" in out and "E rose from" in out and "converged" not in out
+
+
+def test_train_plot_follows_the_output_policy(tmp_path, capsys):
+    """A missing folder is created (and said); a PNG symbackprop did not write, or the data file itself, is
+    never replaced without --force; the plot names symbackprop in its Software field."""
+    plot = tmp_path / "new" / "loss.png"
+    assert main(["train", "--method", "gd", "--plot", str(plot), "--quiet"]) == 0
+    assert f"created folder {plot.parent}" in capsys.readouterr().err
+    assert plot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and b"Software\x00symbackprop" in plot.read_bytes()[:4096]
+    assert main(["train", "--method", "gd", "--plot", str(plot), "--quiet"]) == 0  # our own output: replaced
+    foreign = tmp_path / "holiday.png"
+    foreign.write_bytes(b"\x89PNG\r\n\x1a\nnot ours")
+    assert main(["train", "--method", "gd", "--plot", str(foreign), "--quiet"]) == 2
+    assert "was not written by symbackprop" in capsys.readouterr().err and foreign.read_bytes().endswith(b"not ours")
+    assert main(["train", "--method", "gd", "--plot", str(foreign), "--force", "--quiet"]) == 0
+    data = tmp_path / "data.png"  # a data file whose name ends in .png cannot be the plot
+    data.write_text("1,2,1\n2,1,0\n3,3,1\n0,1,0\n", encoding="utf-8")
+    assert main(["train", "--data", str(data), "--method", "gd", "--plot", str(data), "--force", "--quiet"]) == 2
+    assert "also an input" in capsys.readouterr().err and data.read_text(encoding="utf-8").startswith("1,2,1")

@@ -77,7 +77,8 @@ def _register_train(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--batch-size", type=int, help="mini-batch size B")
     parser.add_argument("--tol", type=float, default=1e-6, help="GD stops when ‖∇E‖₂ ≤ tol (default 1e-6)")
     parser.add_argument("--seed", type=int, default=0, help="seed of the initial weights and the sampling")
-    parser.add_argument("--plot", metavar="FILE.png", help="write the loss curves to a PNG")
+    parser.add_argument("--plot", metavar="FILE.png", help="write the loss curves to a PNG (a missing folder is created)")
+    parser.add_argument("--force", action="store_true", help="replace an existing --plot file that symbackprop did not write")
     parser.add_argument("--quiet", action="store_true", help="no progress bar (there is one only when standard error is a terminal)")
 
 
@@ -103,6 +104,8 @@ def _train(args: argparse.Namespace) -> int:
         tol=args.tol,
         seed=args.seed,
         plot=args.plot,
+        force=args.force,
+        inputs=[args.data] if args.data else [],
         quiet=args.quiet,
     )
     print(comparison.table())

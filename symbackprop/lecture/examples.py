@@ -128,11 +128,15 @@ def compare_methods(
     tol: float = 1e-6,
     seed: int = 0,
     plot: str | Path | None = None,
+    force: bool = False,
+    inputs: Sequence[str | Path] = (),
     quiet: bool = True,
 ) -> Comparison:
     """Train the chosen methods (``"all"`` = gd, gd-exact, sgd, minibatch) on an example or ``data``; plot if asked.
 
     Unset options take the example's setup (:data:`SETUPS`) or, for a user's data, :func:`default_setup`.
+    The plot is never written over ``inputs`` (the user's data file) nor, unless ``force``, over a file
+    symbackprop did not write.
     This is what ``symbackprop train`` runs, and what a demo can call.
     """
     dataset = data if data is not None else load_example(example)
@@ -168,7 +172,7 @@ def compare_methods(
     comparison = Comparison(dataset, net, model, results, seed, settings=shown)
     if plot is not None:
         title = f"{dataset.name}: {net.spec.describe()}"
-        comparison.plot = plot_losses(results, plot, title=title)
+        comparison.plot = plot_losses(results, plot, title=title, inputs=inputs, force=force)
     return comparison
 
 

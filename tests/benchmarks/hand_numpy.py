@@ -49,11 +49,12 @@ def squared_sigmoid(W: list, b: list, X: np.ndarray, Y: np.ndarray, sigma=expit)
     return E, gW, gb
 
 
-def softmax_cross_entropy(W: list, b: list, X: np.ndarray, Y: np.ndarray, sigma=expit):
-    """Hidden layers σ, softmax output, E = −Σ y log q (one-hot Y): E and the gradients (lists)."""
+def softmax_cross_entropy(W: list, b: list, X: np.ndarray, Y: np.ndarray, sigma=expit, tanh: bool = False):
+    """Hidden layers σ (or tanh), softmax output, E = −Σ y log q (one-hot Y): E and the gradients (lists)."""
     A = [X]
     for Wl, bl in zip(W[:-1], b[:-1]):
-        A.append(sigma(A[-1] @ Wl.T + bl))
+        Z = A[-1] @ Wl.T + bl
+        A.append(np.tanh(Z) if tanh else sigma(Z))
     Z = A[-1] @ W[-1].T + b[-1]
     Z = Z - Z.max(axis=1, keepdims=True)
     expZ = np.exp(Z)
@@ -65,28 +66,13 @@ def softmax_cross_entropy(W: list, b: list, X: np.ndarray, Y: np.ndarray, sigma=
         gW[layer] = G.T @ A[layer]
         gb[layer] = G.sum(axis=0)
         if layer:
-            G = (G @ W[layer]) * A[layer] * (1.0 - A[layer])
+            G = (G @ W[layer]) * ((1.0 - A[layer] ** 2) if tanh else A[layer] * (1.0 - A[layer]))
     return E, gW, gb
 
 
 def tanh_softmax_cross_entropy(W: list, b: list, X: np.ndarray, Y: np.ndarray):
     """The iris network of the examples: tanh hidden layers, softmax output, cross-entropy."""
-    A = [X]
-    for Wl, bl in zip(W[:-1], b[:-1]):
-        A.append(np.tanh(A[-1] @ Wl.T + bl))
-    Z = A[-1] @ W[-1].T + b[-1]
-    Z = Z - Z.max(axis=1, keepdims=True)
-    expZ = np.exp(Z)
-    sums = expZ.sum(axis=1, keepdims=True)
-    E = -np.sum(Y * (Z - np.log(sums)))
-    G = expZ / sums - Y
-    gW, gb = [None] * len(W), [None] * len(W)
-    for layer in range(len(W) - 1, -1, -1):
-        gW[layer] = G.T @ A[layer]
-        gb[layer] = G.sum(axis=0)
-        if layer:
-            G = (G @ W[layer]) * (1.0 - A[layer] ** 2)
-    return E, gW, gb
+    return softmax_cross_entropy(W, b, X, Y, tanh=True)
 
 
 # --- the trainers' loops, by hand: the same algorithms, steps and sampling as symbackprop.fit -----------------
