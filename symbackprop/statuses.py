@@ -64,7 +64,8 @@ class ClaimStatus(_Status):
 class RunStatus(_Status):
     """How a training run ended (:func:`symbackprop.fit`)."""
 
-    CONVERGED = "converged"
+    CONVERGED = "converged"  # ‖∇E‖₂ ≤ tol and E did not rise
+    PLATEAU = "plateau"  # ‖∇E‖₂ ≤ tol but E rose: the gradient vanished where units saturate
     MAX_STEPS = "max_steps"
     STALLED = "stalled"
     DIVERGED = "diverged"
