@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
-from typing import Sequence
+from typing import Iterable, Sequence
 
 import numpy as np
+
 from .errors import DataError
+from .files import PNG_SOFTWARE, atomic_path, prepare_output
 from .train import TrainingResult
 
 __all__ = ["plot_losses"]
@@ -27,10 +30,20 @@ def _log_scale_helps(values: Sequence[np.ndarray]) -> bool:
     return float(joined.max() / joined.min()) > 3.0
 
 
-def plot_losses(results: Sequence[TrainingResult], path: str | Path, *, title: str = "", dpi: int = 120) -> Path:
+def plot_losses(
+    results: Sequence[TrainingResult],
+    path: str | Path,
+    *,
+    title: str = "",
+    dpi: int = 120,
+    inputs: Iterable[str | os.PathLike] = (),
+    force: bool = False,
+) -> Path:
     """E = Σ_i e^i and ‖∇E‖₂ against epochs (passes over the S samples) for every run; returns the PNG's path.
 
     One GD step is one epoch; an SGD step is 1/S of one; so the curves of all methods share the x-axis.
+    Written under :mod:`symbackprop.files`' policy: never over ``inputs`` or a PNG symbackprop did not write
+    (unless ``force``), atomically, with a missing folder created; the PNG's Software field names symbackprop.
     """
     from matplotlib.backends.backend_agg import FigureCanvasAgg  # imported on use: half a second
     from matplotlib.figure import Figure
@@ -40,15 +53,14 @@ def plot_losses(results: Sequence[TrainingResult], path: str | Path, *, title: s
     path = Path(path)
     if path.suffix.lower() != ".png":
         raise DataError(f"the plot is written as PNG: give a file name ending in .png, got {path.name!r}")
-    if not path.parent.exists():
-        raise DataError(f"cannot write {path}: the folder {path.parent} does not exist")
+    path = prepare_output(path, inputs=inputs, force=force)
     figure = Figure(figsize=(11, 4.6), layout="constrained")
     FigureCanvasAgg(figure)
     loss_axes, grad_axes = figure.subplots(1, 2)
     for result in results:
         epochs = np.asarray(result.history.epochs, dtype=float)
         style = _STYLE.get(result.method, {})
-        ended = {"converged": "", "max_steps": "", "stalled": ", stalled", "diverged": ", DIVERGED"}.get(result.status, "")
+        ended = {"converged": "", "max_steps": "", "stalled": ", stalled", "plateau": ", plateau", "diverged": ", DIVERGED"}.get(result.status, "")
         label = f"{result.method}: E = {result.E_final:.4g}{ended}"
         marker = "o" if len(epochs) < 30 else None
         loss_axes.plot(epochs, result.history.E, label=label, marker=marker, markersize=3, linewidth=1.6, **style)
@@ -71,7 +83,8 @@ def plot_losses(results: Sequence[TrainingResult], path: str | Path, *, title: s
     if title:
         figure.suptitle(title, fontsize=11)
     try:
-        figure.savefig(path, dpi=dpi, format="png")
+        with atomic_path(path) as temporary:
+            figure.savefig(temporary, dpi=dpi, format="png", metadata={"Software": PNG_SOFTWARE})
     except OSError as error:
         raise DataError(f"cannot write {path}: {error}") from None
     return path

@@ -34,6 +34,7 @@ LAYERS: list[tuple[str, ...]] = [
     ("model",),
     ("train", "plots"),
     ("answers",),
+    ("homework",),
     ("web",),
     ("lecture",),
     ("cli", "__main__"),

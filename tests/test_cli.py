@@ -107,7 +107,6 @@ def test_check_explains_a_wrong_answer_with_exit_status_1():
         (["train", "--activation", "phi"], "choose a concrete activation"),
         (["train", "--epochs", "0"], "epochs must be a positive whole number"),
         (["train", "--example", "iris", "--output", "sigmoid", "--loss", "squared"], "multi-class"),
-        (["train", "--plot", "/nonexistent/dir/loss.png", "--method", "gd"], "does not exist"),
         (["train", "--data", "/nonexistent.csv"], "no such data file"),
     ],
 )

@@ -27,10 +27,12 @@ from .context import context_for
 
 __all__ = [
     "GradedAnswer",
+    "Handler",
     "WorkerPool",
     "grade_answer",
     "grade_answers",
     "read_answers",
+    "run_isolated",
     "write_results",
     "failure",
     "mlp_recipe",
@@ -297,22 +299,34 @@ class _Worker:
 class WorkerPool:
     """Worker processes fed one answer at a time, so an answer that runs too long can be killed alone."""
 
-    def __init__(self, net: MLP, size: int, *, time_limit: float, report: bool = False, job: Job | None = None) -> None:
+    def __init__(
+        self,
+        net: MLP | None,
+        size: int,
+        *,
+        time_limit: float,
+        report: bool = False,
+        job: Job | None = None,
+        handler: "Handler | None" = None,
+    ) -> None:
         methods = multiprocessing.get_all_start_methods()
         self._context = multiprocessing.get_context("fork" if "fork" in methods else "spawn")
-        self._network = net if self._context.get_start_method() == "fork" else mlp_recipe(net)
+        self._network = net if net is None or self._context.get_start_method() == "fork" else mlp_recipe(net)
         self._time_limit = time_limit
         self._hard_limit = 2 * time_limit + 5
         self._report = report
         self._job = grade_answer if job is None else job
+        self._handler = handler
         self._failed_starts = 0
         self._workers = [self._start() for _ in range(size)]
 
     def _start(self) -> _Worker:
         parent, child = self._context.Pipe()
-        process = self._context.Process(
-            target=_worker_main, args=(child, self._network, self._time_limit, self._report, self._job), daemon=True
-        )
+        if self._handler is not None:
+            target, args = _handler_main, (child, self._handler.run)
+        else:
+            target, args = _worker_main, (child, self._network, self._time_limit, self._report, self._job)
+        process = self._context.Process(target=target, args=args, daemon=True)
         with warnings.catch_warnings():
             # Python ≥ 3.12 warns that forking a process with native threads (e.g. BLAS) may deadlock;
             # workers only run Python, SymEngine and mpmath code, and fork lets them share the built context.
@@ -352,10 +366,9 @@ class WorkerPool:
                         continue
                     if message is None:  # the worker died
                         if worker.task is not None:
-                            index, (identifier, answer, wrt) = worker.task
-                            yield index, GradedAnswer(
-                                identifier, str(wrt or ""), str(answer or ""), ERROR,
-                                feedback="the checker's process stopped while grading this answer (for example out of memory)",
+                            index, task = worker.task
+                            yield index, self._failure(
+                                task, ERROR, "", "the checker's process stopped while grading this answer (for example out of memory)"
                             )
                             worker.task = None
                         self._replace(worker)
@@ -364,14 +377,20 @@ class WorkerPool:
                     worker.task = None
                     yield index, message
                 elif worker.task is not None and time.monotonic() - worker.started > self._hard_limit:
-                    index, (identifier, answer, wrt) = worker.task
+                    index, task = worker.task
                     worker.task = None
                     self._replace(worker)
-                    yield index, GradedAnswer(
-                        identifier, str(wrt or ""), str(answer or ""), TIMEOUT,
-                        decided_by=f"stopped after {self._hard_limit:g} s",
-                        feedback=f"checking this answer took longer than {self._hard_limit:g} s and was stopped",
+                    yield index, self._failure(
+                        task, TIMEOUT, f"stopped after {self._hard_limit:g} s",
+                        f"checking this answer took longer than {self._hard_limit:g} s and was stopped",
                     )
+
+    def _failure(self, task: object, verdict: AnswerStatus, decided_by: str, message: str) -> object:
+        """The result for a task whose worker died or ran out of time."""
+        if self._handler is not None:
+            return self._handler.failed(task, verdict, message)
+        identifier, answer, wrt = task  # type: ignore[misc]
+        return GradedAnswer(identifier, str(wrt or ""), str(answer or ""), verdict, decided_by=decided_by, feedback=message)
 
     def close(self) -> None:
         for worker in self._workers:
@@ -408,10 +427,11 @@ def mlp_recipe(net: MLP) -> dict:
     )
 
 
-def _worker_main(connection: Connection, network: MLP | dict, time_limit: float, report: bool, job: Job = grade_answer) -> None:  # pragma: no cover - runs in a child
+def _limit_worker() -> None:  # pragma: no cover - runs in a child
+    """Ignore Ctrl-C (the parent's to handle) and cap the worker's address space."""
     import signal
 
-    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     try:
         import resource
 
@@ -420,6 +440,10 @@ def _worker_main(connection: Connection, network: MLP | dict, time_limit: float,
         resource.setrlimit(resource.RLIMIT_AS, (limit, hard))
     except (ImportError, ValueError, OSError):
         pass
+
+
+def _worker_main(connection: Connection, network: MLP | dict, time_limit: float, report: bool, job: Job = grade_answer) -> None:  # pragma: no cover - runs in a child
+    _limit_worker()
     net = network if isinstance(network, MLP) else MLP(**network)
     context_for(net)
     connection.send("ready")
@@ -432,6 +456,49 @@ def _worker_main(connection: Connection, network: MLP | dict, time_limit: float,
             return
         identifier, answer, wrt = task
         connection.send(job(net, identifier, answer, wrt, time_limit=time_limit, report=report))
+
+
+@dataclass(frozen=True)
+class Handler:
+    """What isolated workers run: ``run(task)`` in the worker (it should not raise), and
+    ``failed(task, verdict, message)`` in the parent for a task whose worker died (``error``) or was stopped
+    at the hard time limit (``timeout``)."""
+
+    run: Callable[[object], object]
+    failed: Callable[[object, AnswerStatus, str], object]
+
+
+def run_isolated(
+    handler: Handler, tasks: Sequence[object], *, workers: int, time_limit: float = 10.0, warm: Callable[[], None] | None = None
+) -> Iterator[tuple[int, object]]:
+    """Run ``handler.run`` on every task in worker processes — the hardened path of :func:`grade_answers`
+    (forked workers, one task at a time, killed after ``2·time_limit + 5`` s, a memory limit per worker) —
+    and yield ``(index, result)`` as results come in.  ``warm`` runs in the parent before forking, so that
+    workers share what it builds.  ``workers=0`` runs the tasks in this process (no hard limit)."""
+    if warm is not None:
+        warm()
+    if workers <= 0 or not tasks:
+        for index, task in enumerate(tasks):
+            yield index, handler.run(task)
+        return
+    pool = WorkerPool(None, min(workers, len(tasks)), time_limit=time_limit, handler=handler)
+    try:
+        yield from pool.run(list(enumerate(tasks)))
+    finally:
+        pool.close()
+
+
+def _handler_main(connection: Connection, run: Callable[[object], object]) -> None:  # pragma: no cover - runs in a child
+    _limit_worker()
+    connection.send("ready")
+    while True:
+        try:
+            task = connection.recv()
+        except (EOFError, OSError):
+            return
+        if task is None:
+            return
+        connection.send(run(task))
 
 
 def check_isolated(net: MLP, wrt: str, answer: str, *, time_limit: float = 10.0) -> GradedAnswer:
