@@ -46,6 +46,7 @@ class ExpressionSyntaxError(SymbackpropError, ValueError):
     """User-typed mathematics could not be parsed; ``position`` points at the offending character."""
 
     def __init__(self, message: str, *, text: str = "", position: int | None = None) -> None:
+        self.reason = message  # the message without the pointer lines
         self.text = text
         self.position = position
         if position is not None and text:

@@ -33,7 +33,7 @@ from lark.exceptions import UnexpectedCharacters, UnexpectedInput, UnexpectedTok
 
 from . import notation
 from ._kernel.size import expansion_size, expression_depth
-from .activations import phi, phi_prime, relu, sigmoid
+from .activations import heaviside, phi, phi_prime, relu, sigmoid
 from .errors import AnswerSyntaxError, ExpressionSyntaxError, SpecError
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -44,6 +44,7 @@ __all__ = [
     "FunctionSpec",
     "Vocabulary",
     "parse_expression",
+    "equation_parts",
     "lecture_vocabulary",
     "schedule_vocabulary",
 ]
@@ -111,7 +112,8 @@ class Vocabulary:
 
 _SUP = r"\^\s*(?:\{\s*(?:\(\s*)?[0-9]+\s*(?:\)\s*)?\}|\(\s*[0-9]+\s*\)|[0-9]+)"
 # Each repetition starts with a separator, so a run of digits splits one way only (no catastrophic backtracking).
-_SUB_LIST = r"_\s*(?:\{\s*[0-9]+(?:\s*,\s*[0-9]+|\s+[0-9]+)*\s*\}|[0-9]+)"
+# Unbraced indices may be separated by one comma, as the plain printer writes a wide net's w^2_1,12.
+_SUB_LIST = r"_\s*(?:\{\s*[0-9]+(?:\s*,\s*[0-9]+|\s+[0-9]+)*\s*\}|[0-9]+(?:,[0-9]+)?)"
 _SUB_ONE = r"_\s*(?:\{\s*[0-9]+\s*\}|[0-9]+)"
 _WORD_END = r"(?![A-Za-z])"
 
@@ -169,6 +171,10 @@ def _grammar(vocabulary: Vocabulary) -> str:
         terminals.append(r"PRIME.4: /'|′|’|\^\s*\{\s*\\prime\s*\}|\^\s*\\prime" + _WORD_END + "/")
         atoms.append("FUNC PRIME? LPAR sum RPAR -> call")
         atoms.append("FUNC PRIME? LBRACE sum RBRACE -> call")
+        # a power written on the function name, as printed: \tanh^{2}(z), \sigma^2(z), tanh²(z)
+        atoms.append("FUNC POW NUMBER (LPAR sum RPAR | LBRACE sum RBRACE) -> call_power")
+        atoms.append("FUNC POW LBRACE NUMBER RBRACE (LPAR sum RPAR | LBRACE sum RBRACE) -> call_power")
+        atoms.append("FUNC SUPERSCRIPT (LPAR sum RPAR | LBRACE sum RBRACE) -> call_power")
     rules = r"""
 start: sum
 ?sum: product
@@ -378,6 +384,20 @@ class _Builder(Transformer):
             value = spec.build(argument.expr)
         return state.checked(value, name.start_pos)
 
+    def call_power(self, children: list) -> _Value:
+        """f^{k}(u) = f(u)^k, for a whole number k ≥ 1 written on the function's name."""
+        state = self._state()
+        name, argument = children[0], children[-2]
+        power = next(token for token in children[1:-3] if token.type in ("NUMBER", "SUPERSCRIPT"))
+        digits = str(power).translate(str.maketrans("⁰¹²³⁴⁵⁶⁷⁸⁹", "0123456789"))
+        if not digits.isdigit() or not 1 <= int(digits[:6]) <= state.limits.max_exponent:
+            state.fail(
+                f"a power on a function's name must be a whole number from 1 to {state.limits.max_exponent}, as in \\tanh^{{2}}(z)",
+                power.start_pos,
+            )
+        called = self.call([name, children[-3], argument, children[-1]])
+        return self._power(called, sp.Integer(int(digits)), power.start_pos)
+
     # operators
     def add(self, children: list) -> _Value:
         left, _, right = children
@@ -505,6 +525,7 @@ def parse_expression(text: str, *, vocabulary: Vocabulary | None = None) -> sp.E
         raise error(f"the expression is longer than {limits.max_length} characters", text=text[: limits.max_length], position=limits.max_length)
     if not text.strip():
         raise error("the expression is empty", text=text, position=0)
+    text = _without_delimiters(text)
     too_deep = _nesting_position(text, limits.max_depth)
     if too_deep is not None:
         raise error(f"brackets are nested more than {limits.max_depth} levels deep", text=text, position=too_deep)
@@ -525,6 +546,48 @@ def parse_expression(text: str, *, vocabulary: Vocabulary | None = None) -> sp.E
     finally:
         _STATE.reset(token)
     return result.expr
+
+
+_DELIMITERS = (("$$", "$$"), ("$", "$"), ("\\(", "\\)"), ("\\[", "\\]"))
+
+
+def _without_delimiters(text: str) -> str:
+    """The text with the math delimiters around it ($…$, $$…$$, \\(…\\), \\[…\\]) and a full stop at its
+    end blanked out — replaced by spaces, so positions in error messages still point into the original."""
+    start = len(text) - len(text.lstrip())
+    end = len(text.rstrip())
+    for opening, closing in _DELIMITERS:
+        inner = text[start:end]
+        if len(inner) >= len(opening) + len(closing) and inner.startswith(opening) and inner.rstrip(". ").endswith(closing):
+            stop = start + len(inner.rstrip(". "))
+            text = text[:start] + " " * len(opening) + text[start + len(opening) : stop - len(closing)] + " " * (end - stop + len(closing)) + text[end:]
+            end = len(text.rstrip())
+            break
+    if text[:end].endswith("."):  # a sentence's full stop (a number's own point, as in "2.", means the same)
+        text = text[: end - 1] + " " + text[end:]
+    return text
+
+
+def equation_parts(text: str) -> list[tuple[int, str]]:
+    """The sides of ``A = B = …`` split at each '=' outside brackets, with the position where each starts
+    (one part when there is no '='); math delimiters and a final full stop are blanked first.
+
+    >>> [part.strip() for _, part in equation_parts(r"$\\frac{a}{b} = f(x) = 2$.")]
+    ['\\\\frac{a}{b}', 'f(x)', '2']
+    """
+    text = _without_delimiters(text)
+    parts: list[tuple[int, str]] = []
+    depth, start = 0, 0
+    for position, char in enumerate(text):
+        if char in "([{":
+            depth += 1
+        elif char in ")]}":
+            depth = max(0, depth - 1)
+        elif char == "=" and depth == 0:
+            parts.append((start, text[start:position]))
+            start = position + 1
+    parts.append((start, text[start:]))
+    return parts
 
 
 _UNSUPPORTED = re.compile(r"\\sum(?![A-Za-z])|∑|Σ|\\partial(?![A-Za-z])|∂|=")
@@ -557,7 +620,7 @@ def _token_error(text: str, problem: UnexpectedToken, error: type[ExpressionSynt
     if token.type == "PRIME":
         return error("a prime goes right after a function name, as in σ'(z)", text=text, position=token.start_pos)
     wanted = [_TERMINAL_NAMES.get(name, name) for name in expected if name in _TERMINAL_NAMES and name not in ("WORD", "BAD")]
-    if expected and set(expected) <= {"LPAR", "LBRACE", "PRIME"}:
+    if expected and set(expected) <= {"LPAR", "LBRACE", "PRIME", "POW", "SUPERSCRIPT"}:
         message = "a function's argument goes in parentheses: f(…)"
     else:
         message = f"unexpected {str(token)!r}" + (f"; expected {', '.join(wanted[:4])}" if wanted and len(wanted) <= 4 else "")
@@ -577,11 +640,11 @@ def _tanh_prime(u: sp.Expr) -> sp.Expr:
 _PHI = FunctionSpec(phi, phi_prime, "φ")
 _SIGMA = FunctionSpec(sigmoid, _sigmoid_prime, "σ")
 _TANH = FunctionSpec(sp.tanh, _tanh_prime, "tanh")
-_RELU = FunctionSpec(relu, sp.Heaviside, "ReLU")
+_RELU = FunctionSpec(relu, heaviside, "ReLU")
 _EXP = FunctionSpec(sp.exp, None, "exp")
 _LOG = FunctionSpec(sp.log, None, "log")
 _SQRT = FunctionSpec(sp.sqrt, None, "sqrt")
-_HEAVISIDE = FunctionSpec(sp.Heaviside, None, "H")
+_HEAVISIDE = FunctionSpec(heaviside, None, "H")
 
 
 def _spellings(spec: FunctionSpec, *names: str) -> dict[str, FunctionSpec]:
@@ -622,8 +685,8 @@ _LECTURE_HINTS = {
 
 _SCRIPTED = re.compile(
     r"^(?P<name>\\delta|delta|δ|[wbzaxyq])\s*(?:"
-    r"\^\s*(?P<sup1>\{[^}]*\}|\([^)]*\)|[0-9]+)\s*_\s*(?P<sub1>\{[^}]*\}|[0-9]+)"
-    r"|_\s*(?P<sub2>\{[^}]*\}|[0-9]+)\s*(?:\^\s*(?P<sup2>\{[^}]*\}|\([^)]*\)|[0-9]+))?)$"
+    r"\^\s*(?P<sup1>\{[^}]*\}|\([^)]*\)|[0-9]+)\s*_\s*(?P<sub1>\{[^}]*\}|[0-9]+(?:,[0-9]+)?)"
+    r"|_\s*(?P<sub2>\{[^}]*\}|[0-9]+(?:,[0-9]+)?)\s*(?:\^\s*(?P<sup2>\{[^}]*\}|\([^)]*\)|[0-9]+))?)$"
 )
 
 

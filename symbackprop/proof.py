@@ -30,13 +30,17 @@ from ._kernel.evaluate import evaluate, random_point
 from ._kernel.identity import (
     CONCRETE_IDENTITY,
     GENERIC_IDENTITY,
+    PATTERN_IDENTITY,
     RATIONAL_IDENTITY,
     search_counterexample,
 )
 from ._kernel.identity import (
+    exact_decision as _decide,
+)
+from ._kernel.identity import (
     exact_identity as _decide_identity,
 )
-from .activations import Activation, get_activation
+from .activations import RELU_CONVENTION, Activation, get_activation
 from .derive import Gradients, backprop, direct
 from .derive.display import latex_block, latex_text
 from .errors import ArgumentTypeError, ShapeError
@@ -59,6 +63,7 @@ __all__ = [
     "GENERIC_IDENTITY",
     "CONCRETE_IDENTITY",
     "RATIONAL_IDENTITY",
+    "PATTERN_IDENTITY",
 ]
 
 PROVED, DIFFERS, UNDECIDED = EntryStatus.PROVED, EntryStatus.DIFFERS, EntryStatus.UNDECIDED
@@ -201,7 +206,12 @@ def _derivative_lemma(name: str, activation: Activation) -> Lemma:
             definition = activation.definition(branch)
             formula = activation.derivative(branch, definition)
             holds = holds and sp.simplify(sp.diff(definition, branch) - formula) == 0
-        return Lemma(activation.name, "ReLU'(z) = H(z) for z ≠ 0", holds, "exact on each branch z > 0, z < 0")
+        return Lemma(
+            activation.name,
+            f"ReLU'(z) = H(z) for z ≠ 0, and {RELU_CONVENTION}",
+            holds,
+            "exact on each branch z > 0, z < 0",
+        )
     definition = activation.definition(z)
     formula = activation.derivative(z, definition)
     difference = sp.diff(definition, z) - formula
@@ -368,11 +378,11 @@ def compare_entry(
 def _compare(
     engine: NetworkEngine, parameter: sp.Symbol, lhs: se.Basic, rhs: se.Basic, rng: random.Random, *, tries: int = 6
 ) -> EntryResult:
-    method = _decide_identity(engine, lhs, rhs, sympy_fallback=True)
-    if method is not None:
-        return EntryResult(parameter, PROVED, method)
+    decision = _decide(engine, lhs, rhs, sympy_fallback=True)
+    if decision.method is not None:
+        return EntryResult(parameter, PROVED, decision.method)
     lhs_c, rhs_c = engine.concretise(lhs), engine.concretise(rhs)
-    difference = search_counterexample(engine, lhs_c, rhs_c, rng, tries=tries)
+    difference = search_counterexample(engine, lhs_c, rhs_c, rng, tries=tries, pattern=decision.witness)
     if difference is not None:
         counterexample = Counterexample(parameter, difference.point, difference.phi, difference.left, difference.right)
         return EntryResult(parameter, DIFFERS, "not identical; numbers differ", counterexample)
