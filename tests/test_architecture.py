@@ -29,11 +29,12 @@ LAYERS: list[tuple[str, ...]] = [
     ("network",),
     ("_kernel", "printing", "parse"),
     ("derive",),
-    ("proof",),
+    ("proof", "general"),
     ("emit",),
     ("model",),
     ("train", "plots"),
     ("answers",),
+    ("web",),
     ("lecture",),
     ("cli", "__main__"),
 ]

@@ -17,7 +17,7 @@ import warnings
 from collections import deque
 from dataclasses import asdict, dataclass
 from multiprocessing.connection import Connection, wait
-from typing import IO, Iterable, Iterator, Mapping, Sequence
+from typing import IO, Callable, Iterable, Iterator, Mapping, Sequence
 
 from ..errors import DataError, ExpressionSyntaxError, SymbackpropError
 from ..network import MLP
@@ -25,7 +25,18 @@ from ..statuses import AnswerStatus
 from .check import check_answer, warm_context
 from .context import context_for
 
-__all__ = ["GradedAnswer", "grade_answer", "grade_answers", "read_answers", "write_results", "RESULT_COLUMNS"]
+__all__ = [
+    "GradedAnswer",
+    "WorkerPool",
+    "grade_answer",
+    "grade_answers",
+    "read_answers",
+    "write_results",
+    "failure",
+    "mlp_recipe",
+    "warm_network",
+    "RESULT_COLUMNS",
+]
 
 SYNTAX_ERROR, ERROR, TIMEOUT = AnswerStatus.SYNTAX_ERROR, AnswerStatus.ERROR, AnswerStatus.TIMEOUT
 RESULT_COLUMNS = ("id", "wrt", "answer", "verdict", "decided_by", "mistake", "feedback", "expected", "counterexample", "seconds")
@@ -72,18 +83,8 @@ def grade_answer(net: MLP, identifier: str, answer: object, wrt: object, *, time
         return failed(ERROR, "no parameter: give a wrt column or --wrt")
     try:
         verdict = check_answer(net, wrt_text.strip(), answer_text, time_limit=time_limit)
-    except ExpressionSyntaxError as error:
-        where = f" (at character {error.position + 1})" if error.position is not None else ""
-        first_line = str(error).splitlines()[0] if str(error) else "not valid notation"
-        return failed(SYNTAX_ERROR, first_line + where if not report else str(error))
-    except SymbackpropError as error:
-        return failed(ERROR, str(error))
-    except RecursionError:
-        return failed(ERROR, "the answer is nested too deeply")
-    except MemoryError:
-        return failed(ERROR, "the answer needs too much memory")
     except Exception as error:  # noqa: BLE001 - a grader must survive any single row
-        return failed(ERROR, f"internal error while checking this answer: {type(error).__name__}: {error}")
+        return failed(*failure(error, report=report))
     return GradedAnswer(
         id=ident,
         wrt=wrt_text,
@@ -97,6 +98,26 @@ def grade_answer(net: MLP, identifier: str, answer: object, wrt: object, *, time
         seconds=time.perf_counter() - started,
         report=verdict.text() if report else "",
     )
+
+
+def failure(error: Exception, *, report: bool = False) -> tuple[str, str]:
+    """The verdict (syntax error or error) and message for an answer whose parse or check raised ``error``.
+
+    A syntax error's message is its first line and the position; ``report`` keeps the full text with the
+    pointer under the offending character."""
+    if isinstance(error, ExpressionSyntaxError):
+        if report:
+            return SYNTAX_ERROR, str(error)
+        where = f" (at character {error.position + 1})" if error.position is not None else ""
+        first_line = str(error).splitlines()[0] if str(error) else "not valid notation"
+        return SYNTAX_ERROR, first_line + where
+    if isinstance(error, SymbackpropError):
+        return ERROR, str(error)
+    if isinstance(error, RecursionError):
+        return ERROR, "the answer is nested too deeply"
+    if isinstance(error, MemoryError):
+        return ERROR, "the answer needs too much memory"
+    return ERROR, f"internal error while checking this answer: {type(error).__name__}: {error}"
 
 
 # --- reading and writing ---------------------------------------------------------------------------------
@@ -180,6 +201,9 @@ def _write(handle: IO[str], graded: Sequence[GradedAnswer]) -> None:
 # --- grading many ----------------------------------------------------------------------------------------
 
 Task = tuple[str, object, object]
+Job = Callable[..., object]
+"""What a worker runs for each task: ``job(net, identifier, answer, wrt, *, time_limit, report)`` (default
+:func:`grade_answer`); a module-level function, so it can be sent to a worker however it is started."""
 
 
 def _tasks(answers: Iterable[object], wrt: str | None) -> list[tuple[Task, str | None]]:
@@ -219,7 +243,7 @@ def grade_answers(
             results[index] = GradedAnswer(task[0], str(task[2] or ""), "", ERROR, feedback=problem)
         else:
             todo.append((index, task))
-    _warm(net, [task[2] for _, task in todo])
+    warm_network(net, [task[2] for _, task in todo])
     count = (os.cpu_count() or 1) if workers is None else workers
     bar = _progress_bar(len(tasks), progress)
     bar.update(len(tasks) - len(todo))
@@ -229,7 +253,7 @@ def grade_answers(
                 results[index] = grade_answer(net, identifier, answer, row_wrt, time_limit=time_limit)
                 bar.update(1)
         else:
-            pool = _WorkerPool(net, min(count, max(1, len(todo))), time_limit=time_limit)
+            pool = WorkerPool(net, min(count, max(1, len(todo))), time_limit=time_limit)
             try:
                 for index, graded in pool.run(todo):
                     results[index] = graded
@@ -241,7 +265,7 @@ def grade_answers(
     return [result for result in results if result is not None]
 
 
-def _warm(net: MLP, names: Iterable[object]) -> None:
+def warm_network(net: MLP, names: Iterable[object]) -> None:
     """Build the shared context (and what each named parameter needs) once, before workers are forked."""
     parameters = []
     for name in set(str(name).strip() for name in names if name):
@@ -270,23 +294,24 @@ class _Worker:
         self.started = 0.0
 
 
-class _WorkerPool:
+class WorkerPool:
     """Worker processes fed one answer at a time, so an answer that runs too long can be killed alone."""
 
-    def __init__(self, net: MLP, size: int, *, time_limit: float, report: bool = False) -> None:
+    def __init__(self, net: MLP, size: int, *, time_limit: float, report: bool = False, job: Job | None = None) -> None:
         methods = multiprocessing.get_all_start_methods()
         self._context = multiprocessing.get_context("fork" if "fork" in methods else "spawn")
-        self._network = net if self._context.get_start_method() == "fork" else _recipe(net)
+        self._network = net if self._context.get_start_method() == "fork" else mlp_recipe(net)
         self._time_limit = time_limit
         self._hard_limit = 2 * time_limit + 5
         self._report = report
+        self._job = grade_answer if job is None else job
         self._failed_starts = 0
         self._workers = [self._start() for _ in range(size)]
 
     def _start(self) -> _Worker:
         parent, child = self._context.Pipe()
         process = self._context.Process(
-            target=_worker_main, args=(child, self._network, self._time_limit, self._report), daemon=True
+            target=_worker_main, args=(child, self._network, self._time_limit, self._report, self._job), daemon=True
         )
         with warnings.catch_warnings():
             # Python ≥ 3.12 warns that forking a process with native threads (e.g. BLAS) may deadlock;
@@ -371,7 +396,7 @@ def _stop(worker: _Worker) -> None:
     worker.connection.close()
 
 
-def _recipe(net: MLP) -> dict:
+def mlp_recipe(net: MLP) -> dict:
     """The MLP's constructor arguments (for start methods that cannot inherit the object)."""
     spec = net.spec
     return dict(
@@ -383,7 +408,7 @@ def _recipe(net: MLP) -> dict:
     )
 
 
-def _worker_main(connection: Connection, network: MLP | dict, time_limit: float, report: bool) -> None:  # pragma: no cover - runs in a child
+def _worker_main(connection: Connection, network: MLP | dict, time_limit: float, report: bool, job: Job = grade_answer) -> None:  # pragma: no cover - runs in a child
     import signal
 
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
@@ -406,13 +431,13 @@ def _worker_main(connection: Connection, network: MLP | dict, time_limit: float,
         if task is None:
             return
         identifier, answer, wrt = task
-        connection.send(grade_answer(net, identifier, answer, wrt, time_limit=time_limit, report=report))
+        connection.send(job(net, identifier, answer, wrt, time_limit=time_limit, report=report))
 
 
 def check_isolated(net: MLP, wrt: str, answer: str, *, time_limit: float = 10.0) -> GradedAnswer:
     """Check one answer in a worker process with a hard time limit (what ``symbackprop check`` uses)."""
-    _warm(net, [wrt])
-    pool = _WorkerPool(net, 1, time_limit=time_limit, report=True)
+    warm_network(net, [wrt])
+    pool = WorkerPool(net, 1, time_limit=time_limit, report=True)
     try:
         for _, graded in pool.run([(0, ("answer", answer, wrt))]):
             return graded

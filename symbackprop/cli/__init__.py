@@ -22,6 +22,9 @@ def _prove(args: argparse.Namespace) -> int:
     from ..notation import plain, plain_name
     from ..proof import prove
 
+    if args.general:
+        return _prove_general(args)
+    args.sizes = "4,4,4,4,2" if args.sizes is None else args.sizes
     net = network_from_args(args)
     proof = prove(net, spot_check=args.spot_check)
     print(proof.report())
@@ -36,8 +39,21 @@ def _prove(args: argparse.Namespace) -> int:
 COMMANDS: dict[str, tuple[str, Callable[[argparse.ArgumentParser], None], Callable[[argparse.Namespace], int]]] = {}
 
 
+def _prove_general(args: argparse.Namespace) -> int:
+    from ..errors import SpecError
+    from ..general import prove_general
+
+    given = [flag for flag, value in (("--sizes", args.sizes is not None), ("--show", args.show), ("--bias", args.bias)) if value]
+    if given or args.activation != "phi" or args.output or args.loss != "squared":
+        raise SpecError("--general proves the statements for every network at once; it takes no network options")
+    proof = prove_general()
+    print(proof.report())
+    return 0 if proof.holds else 1
+
+
 def _register_prove(parser: argparse.ArgumentParser) -> None:
-    add_network_options(parser, sizes="4,4,4,4,2")
+    add_network_options(parser, sizes=None)
+    parser.add_argument("--general", action="store_true", help="prove the recursion for every depth and width, and the multi-class results for every C")
     parser.add_argument("--spot-check", type=int, default=2, metavar="N", help="random points for the numeric check (0: none)")
     parser.add_argument("--show", action="append", metavar="PARAM", help="print ∂e/∂PARAM both ways, e.g. --show w^1_11")
 
@@ -228,6 +244,21 @@ def _check(args: argparse.Namespace) -> int:
 
 
 COMMANDS["check"] = ("check a homework answer for ∂e/∂θ, or grade a class from a CSV", _register_check, _check)
+
+
+def _register_serve(parser: argparse.ArgumentParser) -> None:
+    from ..web.cli import register
+
+    register(parser)
+
+
+def _serve(args: argparse.Namespace) -> int:
+    from ..web.cli import run
+
+    return run(args)
+
+
+COMMANDS["serve"] = ("a web page where students check their answers, and explore derivations", _register_serve, _serve)
 
 
 def build_parser(command: str | None = None) -> argparse.ArgumentParser:
