@@ -19,6 +19,7 @@ __all__ = [
     "DataError",
     "ToolNotFoundError",
     "LatexError",
+    "LimitError",
 ]
 
 
@@ -69,3 +70,8 @@ class ToolNotFoundError(SymbackpropError):
 
 class LatexError(SymbackpropError):
     """pdflatex rejected a generated document; the message quotes the first error of its log."""
+
+
+class LimitError(SymbackpropError):
+    """Work that would need (or needed) more time or memory than allowed; the message says what is too
+    large and what to do instead."""

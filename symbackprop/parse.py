@@ -23,12 +23,15 @@ from __future__ import annotations
 
 import contextvars
 import functools
+import hashlib
+import os
 import re
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Callable, Mapping
 
 import sympy as sp
 from lark import Lark, Token, Transformer
+from lark import __version__ as lark_version
 from lark.exceptions import UnexpectedCharacters, UnexpectedInput, UnexpectedToken
 
 from . import notation
@@ -485,7 +488,26 @@ class _Builder(Transformer):
 
 @functools.lru_cache(maxsize=16)
 def _parser(key: tuple, grammar: str) -> Lark:
-    return Lark(grammar, parser="lalr", lexer="contextual", transformer=_Builder(), maybe_placeholders=False)
+    return Lark(grammar, parser="lalr", lexer="contextual", transformer=_Builder(), maybe_placeholders=False, cache=_cache_file(grammar))
+
+
+def _cache_file(grammar: str) -> str | bool:
+    """Where lark keeps this grammar's LALR tables between runs (building them is most of a cold check's
+    parse): a file named by the grammar's hash in a private folder of the user's cache directory
+    (``$SYMBACKPROP_CACHE_DIR``, else ``$XDG_CACHE_HOME/symbackprop`` or ``~/.cache/symbackprop``).
+    Lark pickles the tables, so the folder is used only when this user owns it and nobody else may write
+    to it; otherwise (or when it cannot be made) there is no cache (False)."""
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    folder = os.environ.get("SYMBACKPROP_CACHE_DIR") or os.path.join(base, "symbackprop")
+    try:
+        os.makedirs(folder, mode=0o700, exist_ok=True)
+        info = os.stat(folder)
+    except OSError:
+        return False
+    if (hasattr(os, "getuid") and info.st_uid != os.getuid()) or info.st_mode & 0o022:
+        return False
+    digest = hashlib.sha256(grammar.encode("utf-8")).hexdigest()[:24]
+    return os.path.join(folder, f"lark-{lark_version}-{digest}.cache")
 
 
 def _nesting_position(text: str, limit: int) -> int | None:

@@ -6,10 +6,12 @@ from pathlib import Path
 from typing import Sequence
 
 import numpy as np
+
 from .errors import DataError
+from .files import PNG_SOFTWARE, atomic_path, prepare_output
 from .train import TrainingResult
 
-__all__ = ["plot_losses"]
+__all__ = ["plot_losses", "check_plot_path", "save_png"]
 
 _STYLE = {
     "gd": dict(color="#1f77b4", linestyle="-"),
@@ -27,21 +29,19 @@ def _log_scale_helps(values: Sequence[np.ndarray]) -> bool:
     return float(joined.max() / joined.min()) > 3.0
 
 
-def plot_losses(results: Sequence[TrainingResult], path: str | Path, *, title: str = "", dpi: int = 120) -> Path:
+def plot_losses(results: Sequence[TrainingResult], path: str | Path, *, title: str = "", dpi: int = 120, force: bool = False) -> Path:
     """E = Σ_i e^i and ‖∇E‖₂ against epochs (passes over the S samples) for every run; returns the PNG's path.
 
     One GD step is one epoch; an SGD step is 1/S of one; so the curves of all methods share the x-axis.
+    The PNG is written under the output policy (:mod:`symbackprop.files`; ``force`` replaces a file that
+    symbackprop did not write) and names symbackprop in its Software metadata.
     """
     from matplotlib.backends.backend_agg import FigureCanvasAgg  # imported on use: half a second
     from matplotlib.figure import Figure
 
     if not results:
         raise DataError("nothing to plot: no training results")
-    path = Path(path)
-    if path.suffix.lower() != ".png":
-        raise DataError(f"the plot is written as PNG: give a file name ending in .png, got {path.name!r}")
-    if not path.parent.exists():
-        raise DataError(f"cannot write {path}: the folder {path.parent} does not exist")
+    path = check_plot_path(path, force=force)
     figure = Figure(figsize=(11, 4.6), layout="constrained")
     FigureCanvasAgg(figure)
     loss_axes, grad_axes = figure.subplots(1, 2)
@@ -71,7 +71,26 @@ def plot_losses(results: Sequence[TrainingResult], path: str | Path, *, title: s
     if title:
         figure.suptitle(title, fontsize=11)
     try:
-        figure.savefig(path, dpi=dpi, format="png")
+        save_png(figure, path, dpi=dpi, force=force)
     except OSError as error:
-        raise DataError(f"cannot write {path}: {error}") from None
+        raise DataError(f"cannot write {path}: {error.strerror or error}") from None
     return path
+
+
+def check_plot_path(path: str | Path, *, force: bool = False) -> Path:
+    """A plot's path, checked before any work: it ends in .png and may be written under the output policy
+    (its folder is created if missing).  Raises :class:`~symbackprop.errors.DataError` or
+    :class:`~symbackprop.files.OverwriteError`."""
+    path = Path(path)
+    if path.suffix.lower() != ".png":
+        raise DataError(f"the plot is written as PNG: give a file name ending in .png, got {path.name!r}")
+    return prepare_output(path, force=force)
+
+
+def save_png(figure, path: str | Path, *, dpi: int, force: bool = False) -> Path:  # noqa: ANN001 - a matplotlib Figure
+    """Save a matplotlib figure as PNG under the output policy: atomically, with symbackprop named in the
+    PNG's Software metadata (so that the next run recognises the file as its own)."""
+    target = prepare_output(path, force=force)
+    with atomic_path(target) as temporary:
+        figure.savefig(temporary, dpi=dpi, format="png", metadata={"Software": PNG_SOFTWARE})
+    return target

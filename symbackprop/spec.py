@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Sequence
 
@@ -17,10 +18,12 @@ MAX_PARAMETERS = 20_000
 def parse_sizes(sizes: str | Sequence[int]) -> tuple[int, ...]:
     """Accept ``[4, 4, 2]`` or ``"4,4,2"``; reject anything else with a clear message."""
     if isinstance(sizes, str):
-        parts = [part.strip() for part in sizes.replace(" ", ",").split(",") if part.strip()]
-        if not all(part.lstrip("+").isdigit() for part in parts):
+        parts = re.split(r"\s*,\s*|\s+", sizes.strip())  # "4,4,2", "4, 4, 2" or "4 4 2"
+        if "" in parts and sizes.strip():
+            raise SpecError(f"sizes has an empty width between commas (or a comma at an end): {sizes!r}; write e.g. '4,4,2'")
+        if not all(part.lstrip("+").isdigit() for part in parts if part):
             raise SpecError(f"sizes must be comma-separated whole numbers such as '4,4,2', got {sizes!r}")
-        sizes = [int(part) for part in parts]
+        sizes = [int(part) for part in parts if part]
     try:
         values = list(sizes)
     except TypeError:

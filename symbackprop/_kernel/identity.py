@@ -17,8 +17,10 @@ import mpmath
 import symengine as se
 import sympy as sp
 
+from .dag import nodes
 from .evaluate import GENERIC_CHOICES, evaluate, random_point
 from .patterns import PATTERN_IDENTITY, Neuron, decide_patterns
+from .size import expansion_bound
 
 if TYPE_CHECKING:  # pragma: no cover
     from .engine import NetworkEngine
@@ -70,11 +72,17 @@ def exact_identity(engine: "NetworkEngine", lhs: se.Basic, rhs: se.Basic, *, sym
     return exact_decision(engine, lhs, rhs, sympy_fallback=sympy_fallback).method
 
 
-def exact_decision(engine: "NetworkEngine", lhs: se.Basic, rhs: se.Basic, *, sympy_fallback: bool = False) -> Decision:
-    """:func:`exact_identity`, with the ReLU pattern on which the two sides differ when there is one."""
+def exact_decision(
+    engine: "NetworkEngine", lhs: se.Basic, rhs: se.Basic, *, sympy_fallback: bool = False, limit: int | None = None
+) -> Decision:
+    """:func:`exact_identity`, with the ReLU pattern on which the two sides differ when there is one.
+    ``limit``: the stages after the generic one are skipped (None: not shown) when the concrete
+    difference would expand to more terms than this."""
     if expands_to_zero(lhs - rhs):
         return Decision(GENERIC_IDENTITY)
     difference = engine.concretise(lhs) - engine.concretise(rhs)
+    if limit is not None and expansion_bound(difference, cap=limit + 1) > limit:
+        return Decision(None)
     residual = se.expand(difference)
     if residual == 0:
         return Decision(CONCRETE_IDENTITY)
@@ -149,18 +157,11 @@ def search_counterexample(
 
 def _is_polynomial(expression: se.Basic) -> bool:
     """True when expand() is decisive: no exp, log or negative power of a sum (Laurent monomials are fine)."""
-    seen: set[se.Basic] = set()
-    stack = [expression]
-    while stack:
-        node = stack.pop()
-        if node in seen:
-            continue
-        seen.add(node)
+    for node in nodes(expression):
         if isinstance(node, se.Pow):
             base, exponent = node.args
             if base == se.E or not exponent.is_Integer or (int(exponent) < 0 and not base.is_Symbol):
                 return False
         elif isinstance(node, se.log):
             return False
-        stack.extend(node.args)
     return True

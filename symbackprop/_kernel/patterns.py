@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING, Mapping
 import symengine as se
 
 from .convert import HEAVISIDE
+from .dag import nodes
 from .size import EXACT_LIMIT, expansion_bound
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -202,19 +203,8 @@ def _steps(engine: "NetworkEngine", neurons: list[Neuron]) -> _Steps:
 
 def _applied_functions(expression: se.Basic) -> list[se.Basic]:
     """Every H(·) and ReLU(·) node of an expression DAG (each once)."""
-    found: list[se.Basic] = []
-    seen: set[se.Basic] = set()
-    stack = [expression]
-    while stack:
-        node = stack.pop()
-        if node in seen:
-            continue
-        seen.add(node)
-        if isinstance(node, se.FunctionSymbol) and node.get_name() in ("Heaviside", "relu"):
-            found.append(node)
-            continue
-        stack.extend(node.args)
-    return found
+    applied = lambda node: isinstance(node, se.FunctionSymbol) and node.get_name() in ("Heaviside", "relu")  # noqa: E731
+    return [node for node in nodes(expression, inside=lambda node: not applied(node)) if applied(node)]
 
 
 def _terms(expression: se.Basic) -> tuple[se.Basic, ...]:

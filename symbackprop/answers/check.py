@@ -23,11 +23,12 @@ import symengine as se
 import sympy as sp
 
 from .. import notation
+from .._kernel.dag import fold
 from .._kernel.identity import exact_decision, exact_identity
-from .._kernel.size import EXACT_LIMIT, expansion_bound
+from .._kernel.size import EXACT_LIMIT, expansion_bound, gradient_terms
 from ..activations import relu, sigmoid
 from ..derive import backprop, backprop_steps
-from ..errors import AnswerSyntaxError, ArgumentTypeError, ExpressionSyntaxError, SymbackpropError
+from ..errors import AnswerSyntaxError, ArgumentTypeError, ExpressionSyntaxError, LimitError, SymbackpropError
 from ..network import MLP
 from ..notation import plain
 from ..parse import Limits, equation_parts, parse_expression
@@ -36,10 +37,13 @@ from ..statuses import AnswerStatus
 from .context import PRECISION, AnswerContext, Point, context_for
 from .forms import SCALARS, Form, correct_form, mutations
 
-__all__ = ["Verdict", "Mistake", "AnswerCounterexample", "check_answer", "parse_answer", "warm_context"]
+__all__ = ["Verdict", "Mistake", "AnswerCounterexample", "check_answer", "parse_answer", "warm_context", "ANSWER_TERM_LIMIT"]
 
 CORRECT, WRONG, TIMEOUT, UNDECIDED = AnswerStatus.CORRECT, AnswerStatus.WRONG, AnswerStatus.TIMEOUT, AnswerStatus.UNDECIDED
 _TOLERANCE = mpmath.mpf(10) ** -25
+ANSWER_TERM_LIMIT = 1_000_000
+"""Terms of ∂e/∂θ multiplied out (:func:`~symbackprop._kernel.size.gradient_terms`) beyond which answers for
+θ are refused: differentiating, evaluating and showing such a gradient takes minutes."""
 
 
 @dataclass(frozen=True)
@@ -134,7 +138,10 @@ class Verdict:
             lines.append("mistake    none of the typical mistakes reproduces this answer")
         if self.counterexample is not None:
             lines.append(f"counterexample {self.counterexample.describe(self.parameter)}")
-        lines.append(f"expected   ∂e/∂{self.parameter} = {self.expected_plain} = {self.expected_expanded}")
+        if self.expected_expanded:
+            lines.append(f"expected   ∂e/∂{self.parameter} = {self.expected_plain} = {self.expected_expanded}")
+        else:
+            lines.append(f"expected   ∂e/∂{self.parameter} = {self.expected_plain}   (written out, too long to print)")
         for definition in self.deltas_plain:
             lines.append(f"  where    {definition}")
         lines.append(f"LaTeX      {self.expected_latex}")
@@ -181,10 +188,11 @@ def _latex_title(code: str) -> str:
 @dataclass(frozen=True)
 class _Expected:
     plain: str
-    expanded: str
+    expanded: str  # "" when too long to print
     latex: str
     deltas_plain: tuple[str, ...]
     deltas_latex: tuple[str, ...]
+    symbols: int = 0  # of the written-out form
 
 
 def _expected(context: AnswerContext, parameter: sp.Symbol) -> _Expected:
@@ -198,11 +206,23 @@ def _expected(context: AnswerContext, parameter: sp.Symbol) -> _Expected:
         expanded = gradients[parameter]
         _, layer, i, _ = net.parameter_info(parameter)
         deltas_plain, deltas_latex = _delta_definitions(context, layer, i)
-        latex = (
-            rf"\frac{{\partial e}}{{\partial {parameter.name}}} = {form.latex} = {sympy_latex(expanded)}"
-        )
-        context.cache[key] = _Expected(form.plain, plain(expanded), latex, deltas_plain, deltas_latex)
+        latex = rf"\frac{{\partial e}}{{\partial {parameter.name}}} = {form.latex}"
+        symbols = _written_size(expanded)
+        if symbols <= _PRINT_LIMIT:
+            written_out = plain(expanded)
+            latex += f" = {sympy_latex(expanded)}"
+        else:  # a deep network's gradient written out is a sum over every path to the output: not worth printing
+            written_out = ""
+        context.cache[key] = _Expected(form.plain, written_out, latex, deltas_plain, deltas_latex, symbols)
     return context.cache[key]  # type: ignore[return-value]
+
+
+_PRINT_LIMIT = 2_000  # symbols in the written-out expected answer, beyond which it is not printed
+
+
+def _written_size(expression: sp.Expr) -> int:
+    """How many symbols and numbers the expression has when written out (shared parts counted each time)."""
+    return fold(expression, lambda node, sizes: min(10**12, max(1, sum(sizes))))
 
 
 def _delta_definitions(context: AnswerContext, layer: int, i: int) -> tuple[tuple[str, ...], tuple[str, ...]]:
@@ -274,8 +294,10 @@ def check_answer(
     """Check ``answer`` (plain math or LaTeX in the lecture's notation) for ∂e/∂``wrt``.
 
     Raises :class:`~symbackprop.errors.AnswerSyntaxError` (a ``ValueError``) for text that is not valid
-    notation, with the offending position.  ``time_limit`` bounds the optional stages (numeric points,
-    diagnosis); every step is bounded by the parser's size limits.
+    notation, with the offending position, and :class:`~symbackprop.errors.LimitError` before any work for
+    a parameter whose gradient is too large (:data:`ANSWER_TERM_LIMIT`).  ``time_limit`` bounds the
+    optional stages (numeric points, diagnosis); every step is bounded by the parser's size limits.  For a
+    hard limit on time and memory, check in a worker (:func:`symbackprop.answers.grade_answers`).
 
     >>> from symbackprop import MLP
     >>> net = MLP([2, 2, 1], activation="sigmoid", bias=True)
@@ -290,7 +312,14 @@ def check_answer(
     if not isinstance(answer, str):
         raise ArgumentTypeError(f"the answer must be a string of plain math or LaTeX, got {type(answer).__name__}")
     parameter = net.parameter(wrt) if isinstance(wrt, str) else wrt
-    net.parameter_info(parameter)
+    layer = net.parameter_info(parameter).layer
+    terms = gradient_terms(net, layer)
+    if terms > ANSWER_TERM_LIMIT:  # refused before any symbolic work
+        raise LimitError(
+            f"∂e/∂{notation.plain_name(parameter.name)} of the network {list(net.sizes)} multiplied out has about "
+            f"{terms:,} terms (limit {ANSWER_TERM_LIMIT:,}): too large to check answers against; ask about a "
+            "parameter nearer the output, or use a network with fewer or narrower layers"
+        )
     parts = equation_parts(answer)
     if len(parts) == 1:
         return _check_expression(net, parameter, answer, answer, started, diagnose=diagnose, time_limit=time_limit, limits=limits)

@@ -17,7 +17,7 @@ from ..data import Dataset, load_example
 from ..errors import DataError, ShapeError, SpecError
 from ..model import CompiledModel, compile
 from ..network import MLP
-from ..plots import plot_losses
+from ..plots import check_plot_path, plot_losses
 from ..train import METHODS, TrainingResult, train_methods
 
 __all__ = ["ExampleSetup", "SETUPS", "Comparison", "compare_methods", "default_setup"]
@@ -123,12 +123,16 @@ def compare_methods(
     seed: int = 0,
     plot: str | Path | None = None,
     quiet: bool = True,
+    force: bool = False,
 ) -> Comparison:
     """Train the chosen methods (``"all"`` = gd, gd-exact, sgd, minibatch) on an example or ``data``; plot if asked.
 
     Unset options take the example's setup (:data:`SETUPS`) or, for a user's data, :func:`default_setup`.
-    This is what ``symbackprop train`` runs, and what a demo can call.
+    This is what ``symbackprop train`` runs, and what a demo can call.  The plot is written under the
+    output policy (``force`` replaces a file symbackprop did not write), checked before training.
     """
+    if plot is not None:
+        check_plot_path(plot, force=force)
     dataset = data if data is not None else load_example(example)
     setup = default_setup(dataset) if data is not None else SETUPS[example]
     chosen = list(METHODS) if methods == "all" else [methods] if isinstance(methods, str) else list(methods)
@@ -160,7 +164,7 @@ def compare_methods(
     comparison = Comparison(dataset, net, model, results, seed, settings=shown)
     if plot is not None:
         title = f"{dataset.name}: {net.spec.describe()}"
-        comparison.plot = plot_losses(results, plot, title=title)
+        comparison.plot = plot_losses(results, plot, title=title, force=force)
     return comparison
 
 
