@@ -21,6 +21,7 @@ from __future__ import annotations
 import csv
 import gc
 import io
+import itertools
 import math
 import multiprocessing
 import os
@@ -63,6 +64,8 @@ GRADED = (AnswerStatus.CORRECT, AnswerStatus.WRONG, AnswerStatus.SYNTAX_ERROR)
 _FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 _WARM_TERMS = 20_000  # parameters whose gradient multiplies out to at most this many terms are prepared before forking
 _START_LIMIT = 60.0  # seconds for a worker to start
+_AHEAD_BYTES = 16_000  # characters of answers sent to a worker that is still busy
+_REPORT_EVERY = 0.05  # seconds between a worker's messages with results
 
 
 @dataclass(frozen=True)
@@ -322,17 +325,28 @@ def _progress_bar(total: int, enabled: bool):  # noqa: ANN202 - a tqdm bar
 
 
 class _Worker:
-    def __init__(self, process: multiprocessing.Process, connection: Connection) -> None:
+    def __init__(self, process: multiprocessing.Process, connection: Connection, progress) -> None:  # noqa: ANN001
         self.process = process
         self.connection = connection
+        self.progress = progress  # shared with the worker: [index of the answer it is on (-1: none), when it began]
         self.ready = False
-        self.batch: deque[tuple[int, Task]] = deque()  # sent, not yet answered; the first one is running
-        self.started = time.monotonic()  # when the first of the batch began (or the worker was started)
+        self.batch: dict[int, Task] = {}  # sent and not yet answered, in order
+        self.sent = time.monotonic()  # when its batch was sent to an idle worker (or the worker was started)
+
+    def running(self) -> tuple[int, float]:
+        """The answer the worker is on and since when (the first unanswered one, since it was sent, when
+        the worker has not begun its batch yet)."""
+        index = int(self.progress[0])
+        started = self.progress[1]
+        if index in self.batch:
+            return index, started
+        return next(iter(self.batch)), self.sent
 
 
 class WorkerPool:
     """Worker processes fed answers in batches; each answer has its own hard time limit, so one that runs
-    too long is killed alone (the rest of its batch is sent again)."""
+    too long is killed alone (the rest of its batch is sent again).  A worker reports which answer it is
+    on through shared memory and sends its results in groups, so that grading costs few messages."""
 
     def __init__(self, net: MLP, size: int, *, time_limit: float, report: bool = False, job: Job | None = None) -> None:
         methods = multiprocessing.get_all_start_methods()
@@ -351,8 +365,9 @@ class WorkerPool:
 
     def _start(self) -> _Worker:
         parent, child = self._context.Pipe()
+        progress = self._context.RawArray("d", [-1.0, 0.0])
         process = self._context.Process(
-            target=_worker_main, args=(child, self._network, self._time_limit, self._report, self._job), daemon=True
+            target=_worker_main, args=(child, self._network, self._time_limit, self._report, self._job, progress), daemon=True
         )
         with warnings.catch_warnings():
             # Python ≥ 3.12 warns that forking a process with native threads (e.g. BLAS) may deadlock;
@@ -360,7 +375,7 @@ class WorkerPool:
             warnings.filterwarnings("ignore", message=".*fork.*", category=DeprecationWarning)
             process.start()
         child.close()
-        return _Worker(process, parent)
+        return _Worker(process, parent, progress)
 
     def _replace(self, worker: _Worker) -> None:
         if not worker.ready:
@@ -379,33 +394,55 @@ class WorkerPool:
         pending = deque(todo)
         while pending or any(worker.batch for worker in self._workers):
             for worker in self._workers:
-                if worker.ready and not worker.batch and pending:
-                    size = self._batch_size(len(pending))
-                    worker.batch.extend(pending.popleft() for _ in range(min(size, len(pending))))
-                    worker.started = time.monotonic()
-                    worker.connection.send(list(worker.batch))
+                if worker.ready and pending:
+                    self._feed(worker, pending)
             now = time.monotonic()
-            deadlines = [worker.started + (self._hard_limit if worker.batch else _START_LIMIT) for worker in self._workers if worker.batch or not worker.ready]
+            deadlines = [worker.running()[1] + self._hard_limit for worker in self._workers if worker.batch]
+            deadlines += [worker.sent + _START_LIMIT for worker in self._workers if not worker.ready]
             timeout = max(0.01, min(min(deadlines, default=now + 1.0) - now, 1.0))
             ready = wait([worker.connection for worker in self._workers], timeout=timeout)
             for worker in list(self._workers):
                 if worker.connection in ready:
                     yield from self._receive(worker, pending)
-                elif worker.batch and time.monotonic() - worker.started > self._hard_limit:
-                    index, (identifier, answer, wrt) = worker.batch.popleft()
-                    pending.extendleft(reversed(worker.batch))
-                    worker.batch.clear()
+                elif worker.batch and time.monotonic() - worker.running()[1] > self._hard_limit:
+                    index, (identifier, answer, wrt) = self._give_back(worker, pending)
                     self._replace(worker)
                     yield index, GradedAnswer(
                         identifier, str(wrt or ""), str(answer or ""), TIMEOUT,
                         decided_by=f"stopped after {self._hard_limit:g} s",
                         feedback=f"checking this answer took longer than {self._hard_limit:g} s and was stopped",
                     )
-                elif not worker.ready and time.monotonic() - worker.started > _START_LIMIT:
+                elif not worker.ready and time.monotonic() - worker.sent > _START_LIMIT:
                     self._replace(worker)
 
+    def _give_back(self, worker: _Worker, pending: deque) -> tuple[int, Task]:
+        """The answer a stopped worker was on; the rest of its batch goes back to the front of the queue
+        (answers it had done but not yet reported are graded again elsewhere)."""
+        index, _ = worker.running()
+        task = worker.batch.pop(index)
+        pending.extendleft(reversed(list(worker.batch.items())))
+        worker.batch.clear()
+        return index, task
+
+    def _feed(self, worker: _Worker, pending: deque) -> None:
+        """Send a worker its next batch — already while it works on the second half of the previous one,
+        so that it never waits for this process to be scheduled.  Ahead of time only a small batch is sent
+        (a few kilobytes: it fits in the pipe, so neither side can block the other on a full one); a batch
+        with long answers waits until the worker is idle, reading."""
+        size = self._batch_size(len(pending))
+        if worker.batch:
+            if len(worker.batch) > max(1, size // 2):
+                return
+            if sum(len(str(task[1][1] or "")) + len(str(task[1][0])) for task in itertools.islice(pending, size)) > _AHEAD_BYTES:
+                return
+        chunk = [pending.popleft() for _ in range(min(size, len(pending)))]
+        if not worker.batch:
+            worker.sent = time.monotonic()
+        worker.batch.update(chunk)
+        worker.connection.send(chunk)
+
     def _receive(self, worker: _Worker, pending: deque) -> Iterator[tuple[int, GradedAnswer]]:
-        """Every message waiting from one worker: 'ready', an answer of its batch, or its end."""
+        """Every message waiting from one worker: 'ready', a group of answers of its batch, or its end."""
         while True:
             try:
                 message = worker.connection.recv()
@@ -415,9 +452,7 @@ class WorkerPool:
                 worker.ready = True
             elif message is None:  # the worker died
                 if worker.batch:
-                    index, (identifier, answer, wrt) = worker.batch.popleft()
-                    pending.extendleft(reversed(worker.batch))
-                    worker.batch.clear()
+                    index, (identifier, answer, wrt) = self._give_back(worker, pending)
                     yield index, GradedAnswer(
                         identifier, str(wrt or ""), str(answer or ""), ERROR,
                         feedback="the checker's process stopped while grading this answer (for example out of memory)",
@@ -425,10 +460,9 @@ class WorkerPool:
                 self._replace(worker)
                 return
             else:
-                index, graded = message
-                worker.batch.popleft()
-                worker.started = time.monotonic()
-                yield index, graded
+                for index, graded in message:
+                    worker.batch.pop(index, None)
+                    yield index, graded
             try:
                 if not worker.connection.poll():
                     return
@@ -471,12 +505,15 @@ def mlp_recipe(net: MLP) -> dict:
     )
 
 
-def _worker_main(connection: Connection, network: MLP | dict, time_limit: float, report: bool, job: Job = grade_answer) -> None:  # pragma: no cover - runs in a child
+def _worker_main(  # pragma: no cover - runs in a child
+    connection: Connection, network: MLP | dict, time_limit: float, report: bool, job: Job = grade_answer, progress=None  # noqa: ANN001
+) -> None:
     import signal
 
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
     limit_memory()
     net = network if isinstance(network, MLP) else MLP(**network)
+    progress = progress if progress is not None else [-1.0, 0.0]
     connection.send("ready")  # what checking needs is built on the first answer, within its time limit
     while True:
         try:
@@ -485,11 +522,18 @@ def _worker_main(connection: Connection, network: MLP | dict, time_limit: float,
             return
         if batch is None:
             return
-        for index, (identifier, answer, wrt) in batch:
+        done: list[tuple[int, object]] = []
+        reported = time.monotonic()
+        for position, (index, (identifier, answer, wrt)) in enumerate(batch):
+            progress[1] = time.monotonic()  # first when, then which: the parent reads which, then when
+            progress[0] = index
             end_after(math.ceil(2 * time_limit) + 15)  # the parent kills it at 2T + 5 s, unless the parent is gone
-            graded = job(net, identifier, answer, wrt, time_limit=time_limit, report=report)
+            done.append((index, job(net, identifier, answer, wrt, time_limit=time_limit, report=report)))
             end_after(0)
-            connection.send((index, graded))
+            if position == len(batch) - 1 or time.monotonic() - reported > _REPORT_EVERY:
+                connection.send(done)
+                done, reported = [], time.monotonic()
+        progress[0] = -1
 
 
 def check_isolated(net: MLP, wrt: str, answer: str, *, time_limit: float = 10.0) -> GradedAnswer:
