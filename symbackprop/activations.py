@@ -4,7 +4,7 @@ Each :class:`Activation` knows
 - ``apply(z)``: φ(z) as a SymPy expression that prints in the lecture's notation;
 - ``definition(z)``: φ in elementary functions (what the derivative lemma differentiates);
 - ``derivative(z, a)``: the formula for φ'(z) used by backpropagation, written with the layer's own
-  symbols (σ' = a(1 − a), tanh' = 1 − a², ReLU' = H(z), identity' = 1, and φ'(z) for the generic φ).
+  symbols (σ' = a(1 − a), tanh' = 1 − a², ReLU' = H(z) with H(0) = 0, identity' = 1, and φ'(z) for the generic φ).
 
 The generic ``"phi"`` is an undefined function: a derivation proved for it holds for every
 differentiable activation at once.
@@ -19,7 +19,20 @@ import sympy as sp
 
 from .errors import ArgumentTypeError, SpecError
 
-__all__ = ["Activation", "ACTIVATIONS", "get_activation", "phi", "phi_prime", "sigmoid", "relu"]
+__all__ = ["Activation", "ACTIVATIONS", "get_activation", "phi", "phi_prime", "sigmoid", "relu", "heaviside", "RELU_CONVENTION"]
+
+RELU_CONVENTION = "ReLU'(0) = H(0) = 0, as in PyTorch"
+"""ReLU has no derivative at 0; everywhere in symbackprop (prover, checker, compiled code, documents) its
+derivative there is taken to be 0: H is the step with H(0) = 0."""
+
+
+def heaviside(argument: sp.Expr) -> sp.Expr:
+    """H(u), the step function with the project's convention H(0) = 0 (SymPy's default would be ½).
+
+    >>> heaviside(sp.Integer(0)), heaviside(sp.Integer(3))
+    (0, 1)
+    """
+    return sp.Heaviside(argument, 0)
 
 
 class phi(sp.Function):
@@ -80,12 +93,12 @@ class sigmoid(sp.Function):
 
 
 class relu(sp.Function):
-    """ReLU(z) = max(0, z); its derivative is the Heaviside step H(z) (for z ≠ 0)."""
+    """ReLU(z) = max(0, z); its derivative is the step H(z), with H(0) = 0 (:data:`RELU_CONVENTION`)."""
 
     nargs = 1
 
     def fdiff(self, argindex: int = 1) -> sp.Expr:
-        return sp.Heaviside(self.args[0])
+        return heaviside(self.args[0])
 
     def _eval_rewrite_as_Max(self, arg: sp.Expr, **kwargs: object) -> sp.Expr:
         return sp.Max(0, arg)
@@ -149,8 +162,8 @@ ACTIVATIONS: dict[str, Activation] = {
             description="rectified linear unit max(0, z)",
             apply=relu,
             definition=lambda z: sp.Max(0, z),
-            derivative=lambda z, a: sp.Heaviside(z),
-            derivative_latex=r"\operatorname{ReLU}'(z) = H(z)\quad (z \neq 0)",
+            derivative=lambda z, a: heaviside(z),
+            derivative_latex=r"\operatorname{ReLU}'(z) = H(z),\ H(0) = 0",
         ),
         Activation(
             name="identity",

@@ -19,6 +19,7 @@ __all__ = [
     "DataError",
     "ToolNotFoundError",
     "LatexError",
+    "LimitError",
 ]
 
 
@@ -46,6 +47,7 @@ class ExpressionSyntaxError(SymbackpropError, ValueError):
     """User-typed mathematics could not be parsed; ``position`` points at the offending character."""
 
     def __init__(self, message: str, *, text: str = "", position: int | None = None) -> None:
+        self.reason = message  # the message without the pointer lines
         self.text = text
         self.position = position
         if position is not None and text:
@@ -68,3 +70,8 @@ class ToolNotFoundError(SymbackpropError):
 
 class LatexError(SymbackpropError):
     """pdflatex rejected a generated document; the message quotes the first error of its log."""
+
+
+class LimitError(SymbackpropError):
+    """Work that would need (or needed) more time or memory than allowed; the message says what is too
+    large and what to do instead."""

@@ -182,12 +182,12 @@ class _PlainPrinter(sp.printing.str.StrPrinter):
         return plain_name(expr.name)
 
     def _print_Function(self, expr: sp.Function) -> str:
-        name = {"phi": "φ", "phi_prime": "φ'", "sigmoid": "σ", "relu": "ReLU", "Heaviside": "H"}.get(
-            expr.func.__name__, expr.func.__name__
-        )
+        name = {"phi": "φ", "phi_prime": "φ'", "sigmoid": "σ", "relu": "ReLU"}.get(expr.func.__name__, expr.func.__name__)
         return f"{name}({', '.join(self._print(arg) for arg in expr.args)})"
 
-    _print_Heaviside = _print_Function
+    def _print_Heaviside(self, expr: sp.Expr) -> str:
+        # H(z): the value at 0 is the project's convention H(0) = 0, not an argument to print
+        return f"H({self._print(expr.args[0])})"
 
 
 def plain(expression: sp.Basic) -> str:

@@ -23,17 +23,20 @@ from __future__ import annotations
 
 import contextvars
 import functools
+import hashlib
+import os
 import re
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Callable, Mapping
 
 import sympy as sp
 from lark import Lark, Token, Transformer
+from lark import __version__ as lark_version
 from lark.exceptions import UnexpectedCharacters, UnexpectedInput, UnexpectedToken
 
 from . import notation
 from ._kernel.size import expansion_size, expression_depth
-from .activations import phi, phi_prime, relu, sigmoid
+from .activations import heaviside, phi, phi_prime, relu, sigmoid
 from .errors import AnswerSyntaxError, ExpressionSyntaxError, SpecError
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -44,6 +47,7 @@ __all__ = [
     "FunctionSpec",
     "Vocabulary",
     "parse_expression",
+    "equation_parts",
     "lecture_vocabulary",
     "schedule_vocabulary",
 ]
@@ -111,7 +115,8 @@ class Vocabulary:
 
 _SUP = r"\^\s*(?:\{\s*(?:\(\s*)?[0-9]+\s*(?:\)\s*)?\}|\(\s*[0-9]+\s*\)|[0-9]+)"
 # Each repetition starts with a separator, so a run of digits splits one way only (no catastrophic backtracking).
-_SUB_LIST = r"_\s*(?:\{\s*[0-9]+(?:\s*,\s*[0-9]+|\s+[0-9]+)*\s*\}|[0-9]+)"
+# Unbraced indices may be separated by one comma, as the plain printer writes a wide net's w^2_1,12.
+_SUB_LIST = r"_\s*(?:\{\s*[0-9]+(?:\s*,\s*[0-9]+|\s+[0-9]+)*\s*\}|[0-9]+(?:,[0-9]+)?)"
 _SUB_ONE = r"_\s*(?:\{\s*[0-9]+\s*\}|[0-9]+)"
 _WORD_END = r"(?![A-Za-z])"
 
@@ -169,6 +174,10 @@ def _grammar(vocabulary: Vocabulary) -> str:
         terminals.append(r"PRIME.4: /'|′|’|\^\s*\{\s*\\prime\s*\}|\^\s*\\prime" + _WORD_END + "/")
         atoms.append("FUNC PRIME? LPAR sum RPAR -> call")
         atoms.append("FUNC PRIME? LBRACE sum RBRACE -> call")
+        # a power written on the function name, as printed: \tanh^{2}(z), \sigma^2(z), tanh²(z)
+        atoms.append("FUNC POW NUMBER (LPAR sum RPAR | LBRACE sum RBRACE) -> call_power")
+        atoms.append("FUNC POW LBRACE NUMBER RBRACE (LPAR sum RPAR | LBRACE sum RBRACE) -> call_power")
+        atoms.append("FUNC SUPERSCRIPT (LPAR sum RPAR | LBRACE sum RBRACE) -> call_power")
     rules = r"""
 start: sum
 ?sum: product
@@ -378,6 +387,20 @@ class _Builder(Transformer):
             value = spec.build(argument.expr)
         return state.checked(value, name.start_pos)
 
+    def call_power(self, children: list) -> _Value:
+        """f^{k}(u) = f(u)^k, for a whole number k ≥ 1 written on the function's name."""
+        state = self._state()
+        name, argument = children[0], children[-2]
+        power = next(token for token in children[1:-3] if token.type in ("NUMBER", "SUPERSCRIPT"))
+        digits = str(power).translate(str.maketrans("⁰¹²³⁴⁵⁶⁷⁸⁹", "0123456789"))
+        if not digits.isdigit() or not 1 <= int(digits[:6]) <= state.limits.max_exponent:
+            state.fail(
+                f"a power on a function's name must be a whole number from 1 to {state.limits.max_exponent}, as in \\tanh^{{2}}(z)",
+                power.start_pos,
+            )
+        called = self.call([name, children[-3], argument, children[-1]])
+        return self._power(called, sp.Integer(int(digits)), power.start_pos)
+
     # operators
     def add(self, children: list) -> _Value:
         left, _, right = children
@@ -465,7 +488,26 @@ class _Builder(Transformer):
 
 @functools.lru_cache(maxsize=16)
 def _parser(key: tuple, grammar: str) -> Lark:
-    return Lark(grammar, parser="lalr", lexer="contextual", transformer=_Builder(), maybe_placeholders=False)
+    return Lark(grammar, parser="lalr", lexer="contextual", transformer=_Builder(), maybe_placeholders=False, cache=_cache_file(grammar))
+
+
+def _cache_file(grammar: str) -> str | bool:
+    """Where lark keeps this grammar's LALR tables between runs (building them is most of a cold check's
+    parse): a file named by the grammar's hash in a private folder of the user's cache directory
+    (``$SYMBACKPROP_CACHE_DIR``, else ``$XDG_CACHE_HOME/symbackprop`` or ``~/.cache/symbackprop``).
+    Lark pickles the tables, so the folder is used only when this user owns it and nobody else may write
+    to it; otherwise (or when it cannot be made) there is no cache (False)."""
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    folder = os.environ.get("SYMBACKPROP_CACHE_DIR") or os.path.join(base, "symbackprop")
+    try:
+        os.makedirs(folder, mode=0o700, exist_ok=True)
+        info = os.stat(folder)
+    except OSError:
+        return False
+    if (hasattr(os, "getuid") and info.st_uid != os.getuid()) or info.st_mode & 0o022:
+        return False
+    digest = hashlib.sha256(grammar.encode("utf-8")).hexdigest()[:24]
+    return os.path.join(folder, f"lark-{lark_version}-{digest}.cache")
 
 
 def _nesting_position(text: str, limit: int) -> int | None:
@@ -505,6 +547,7 @@ def parse_expression(text: str, *, vocabulary: Vocabulary | None = None) -> sp.E
         raise error(f"the expression is longer than {limits.max_length} characters", text=text[: limits.max_length], position=limits.max_length)
     if not text.strip():
         raise error("the expression is empty", text=text, position=0)
+    text = _without_delimiters(text)
     too_deep = _nesting_position(text, limits.max_depth)
     if too_deep is not None:
         raise error(f"brackets are nested more than {limits.max_depth} levels deep", text=text, position=too_deep)
@@ -525,6 +568,48 @@ def parse_expression(text: str, *, vocabulary: Vocabulary | None = None) -> sp.E
     finally:
         _STATE.reset(token)
     return result.expr
+
+
+_DELIMITERS = (("$$", "$$"), ("$", "$"), ("\\(", "\\)"), ("\\[", "\\]"))
+
+
+def _without_delimiters(text: str) -> str:
+    """The text with the math delimiters around it ($…$, $$…$$, \\(…\\), \\[…\\]) and a full stop at its
+    end blanked out — replaced by spaces, so positions in error messages still point into the original."""
+    start = len(text) - len(text.lstrip())
+    end = len(text.rstrip())
+    for opening, closing in _DELIMITERS:
+        inner = text[start:end]
+        if len(inner) >= len(opening) + len(closing) and inner.startswith(opening) and inner.rstrip(". ").endswith(closing):
+            stop = start + len(inner.rstrip(". "))
+            text = text[:start] + " " * len(opening) + text[start + len(opening) : stop - len(closing)] + " " * (end - stop + len(closing)) + text[end:]
+            end = len(text.rstrip())
+            break
+    if text[:end].endswith("."):  # a sentence's full stop (a number's own point, as in "2.", means the same)
+        text = text[: end - 1] + " " + text[end:]
+    return text
+
+
+def equation_parts(text: str) -> list[tuple[int, str]]:
+    """The sides of ``A = B = …`` split at each '=' outside brackets, with the position where each starts
+    (one part when there is no '='); math delimiters and a final full stop are blanked first.
+
+    >>> [part.strip() for _, part in equation_parts(r"$\\frac{a}{b} = f(x) = 2$.")]
+    ['\\\\frac{a}{b}', 'f(x)', '2']
+    """
+    text = _without_delimiters(text)
+    parts: list[tuple[int, str]] = []
+    depth, start = 0, 0
+    for position, char in enumerate(text):
+        if char in "([{":
+            depth += 1
+        elif char in ")]}":
+            depth = max(0, depth - 1)
+        elif char == "=" and depth == 0:
+            parts.append((start, text[start:position]))
+            start = position + 1
+    parts.append((start, text[start:]))
+    return parts
 
 
 _UNSUPPORTED = re.compile(r"\\sum(?![A-Za-z])|∑|Σ|\\partial(?![A-Za-z])|∂|=")
@@ -557,7 +642,7 @@ def _token_error(text: str, problem: UnexpectedToken, error: type[ExpressionSynt
     if token.type == "PRIME":
         return error("a prime goes right after a function name, as in σ'(z)", text=text, position=token.start_pos)
     wanted = [_TERMINAL_NAMES.get(name, name) for name in expected if name in _TERMINAL_NAMES and name not in ("WORD", "BAD")]
-    if expected and set(expected) <= {"LPAR", "LBRACE", "PRIME"}:
+    if expected and set(expected) <= {"LPAR", "LBRACE", "PRIME", "POW", "SUPERSCRIPT"}:
         message = "a function's argument goes in parentheses: f(…)"
     else:
         message = f"unexpected {str(token)!r}" + (f"; expected {', '.join(wanted[:4])}" if wanted and len(wanted) <= 4 else "")
@@ -577,11 +662,11 @@ def _tanh_prime(u: sp.Expr) -> sp.Expr:
 _PHI = FunctionSpec(phi, phi_prime, "φ")
 _SIGMA = FunctionSpec(sigmoid, _sigmoid_prime, "σ")
 _TANH = FunctionSpec(sp.tanh, _tanh_prime, "tanh")
-_RELU = FunctionSpec(relu, sp.Heaviside, "ReLU")
+_RELU = FunctionSpec(relu, heaviside, "ReLU")
 _EXP = FunctionSpec(sp.exp, None, "exp")
 _LOG = FunctionSpec(sp.log, None, "log")
 _SQRT = FunctionSpec(sp.sqrt, None, "sqrt")
-_HEAVISIDE = FunctionSpec(sp.Heaviside, None, "H")
+_HEAVISIDE = FunctionSpec(heaviside, None, "H")
 
 
 def _spellings(spec: FunctionSpec, *names: str) -> dict[str, FunctionSpec]:
@@ -622,8 +707,8 @@ _LECTURE_HINTS = {
 
 _SCRIPTED = re.compile(
     r"^(?P<name>\\delta|delta|δ|[wbzaxyq])\s*(?:"
-    r"\^\s*(?P<sup1>\{[^}]*\}|\([^)]*\)|[0-9]+)\s*_\s*(?P<sub1>\{[^}]*\}|[0-9]+)"
-    r"|_\s*(?P<sub2>\{[^}]*\}|[0-9]+)\s*(?:\^\s*(?P<sup2>\{[^}]*\}|\([^)]*\)|[0-9]+))?)$"
+    r"\^\s*(?P<sup1>\{[^}]*\}|\([^)]*\)|[0-9]+)\s*_\s*(?P<sub1>\{[^}]*\}|[0-9]+(?:,[0-9]+)?)"
+    r"|_\s*(?P<sub2>\{[^}]*\}|[0-9]+(?:,[0-9]+)?)\s*(?:\^\s*(?P<sup2>\{[^}]*\}|\([^)]*\)|[0-9]+))?)$"
 )
 
 

@@ -12,7 +12,7 @@ from .errors import DataError
 from .files import PNG_SOFTWARE, atomic_path, prepare_output
 from .train import TrainingResult
 
-__all__ = ["plot_losses"]
+__all__ = ["plot_losses", "check_plot_path", "save_png"]
 
 _STYLE = {
     "gd": dict(color="#1f77b4", linestyle="-"),
@@ -50,10 +50,7 @@ def plot_losses(
 
     if not results:
         raise DataError("nothing to plot: no training results")
-    path = Path(path)
-    if path.suffix.lower() != ".png":
-        raise DataError(f"the plot is written as PNG: give a file name ending in .png, got {path.name!r}")
-    path = prepare_output(path, inputs=inputs, force=force)
+    path = check_plot_path(path, inputs=inputs, force=force)
     figure = Figure(figsize=(11, 4.6), layout="constrained")
     FigureCanvasAgg(figure)
     loss_axes, grad_axes = figure.subplots(1, 2)
@@ -83,8 +80,28 @@ def plot_losses(
     if title:
         figure.suptitle(title, fontsize=11)
     try:
-        with atomic_path(path) as temporary:
-            figure.savefig(temporary, dpi=dpi, format="png", metadata={"Software": PNG_SOFTWARE})
+        save_png(figure, path, dpi=dpi, inputs=inputs, force=force)
     except OSError as error:
-        raise DataError(f"cannot write {path}: {error}") from None
+        raise DataError(f"cannot write {path}: {error.strerror or error}") from None
     return path
+
+
+def check_plot_path(path: str | Path, *, inputs: Iterable[str | os.PathLike] = (), force: bool = False) -> Path:
+    """A plot's path, checked before any work: it ends in .png and may be written under the output policy
+    (its folder is created if missing).  Raises :class:`~symbackprop.errors.DataError` or
+    :class:`~symbackprop.files.OverwriteError`."""
+    path = Path(path)
+    if path.suffix.lower() != ".png":
+        raise DataError(f"the plot is written as PNG: give a file name ending in .png, got {path.name!r}")
+    return prepare_output(path, inputs=inputs, force=force)
+
+
+def save_png(
+    figure, path: str | Path, *, dpi: int, inputs: Iterable[str | os.PathLike] = (), force: bool = False  # noqa: ANN001 - a matplotlib Figure
+) -> Path:
+    """Save a matplotlib figure as PNG under the output policy: atomically, with symbackprop named in the
+    PNG's Software metadata (so that the next run recognises the file as its own)."""
+    target = prepare_output(path, inputs=inputs, force=force)
+    with atomic_path(target) as temporary:
+        figure.savefig(temporary, dpi=dpi, format="png", metadata={"Software": PNG_SOFTWARE})
+    return target

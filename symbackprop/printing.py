@@ -29,7 +29,7 @@ from sympy.printing.precedence import PRECEDENCE
 from .activations import phi, phi_prime, relu, sigmoid
 from .errors import NotSupportedError
 
-__all__ = ["LecturePrinter", "latex", "lecture_printer", "activation_names", "factor_key", "symbol_role", "SymbolRole", "text"]
+__all__ = ["LecturePrinter", "latex", "sympy_latex", "lecture_printer", "activation_names", "factor_key", "symbol_role", "SymbolRole", "text"]
 
 _NAME = re.compile(r"^(?P<kind>\\delta|[wbzaxyqp])(?:\^\{(?P<layer>\d+)\})?(?:_\{(?P<index>[\d,]+)\})?$")
 
@@ -231,6 +231,23 @@ def latex(expr: Any, *, activation_names: Mapping[int, str] | None = None, **set
     "\\\\sigma'\\\\left(z^{2}_{1}\\\\right)"
     """
     return LecturePrinter({"activation_names": activation_names, **settings}).doprint(expr)
+
+
+class _SympyLayoutPrinter(LatexPrinter):
+    """SymPy's own layout, with the step printed H(z) as everywhere else (SymPy writes θ(z, 0))."""
+
+    def _print_Heaviside(self, expr: sp.Expr, exp: str | None = None) -> str:
+        body = r"H\left(%s\right)" % self._print(expr.args[0])
+        return body if exp is None else r"H^{%s}\left(%s\right)" % (exp, self._print(expr.args[0]))
+
+
+def sympy_latex(expr: Any) -> str:
+    """SymPy's ``latex(expr)`` (its order of factors), but with H(z) for the step function.
+
+    >>> sympy_latex(sp.Heaviside(sp.Symbol("z"), 0) * sp.Symbol("y"))
+    'y H\\\\left(z\\\\right)'
+    """
+    return _SympyLayoutPrinter().doprint(expr)
 
 
 def lecture_printer(activation_names: Mapping[int, str] | None = None, **settings: Any) -> LecturePrinter:

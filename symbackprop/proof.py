@@ -34,19 +34,24 @@ import sympy as sp
 
 from ._kernel.engine import NetworkEngine, engine_for
 from ._kernel.local import LayerSteps, float_differences, layer_steps, search_differences
+from ._kernel.size import gradient_terms
 from ._kernel.identity import (
     CONCRETE_IDENTITY,
     GENERIC_IDENTITY,
+    PATTERN_IDENTITY,
     RATIONAL_IDENTITY,
     search_counterexample,
 )
 from ._kernel.identity import (
+    exact_decision as _decide,
+)
+from ._kernel.identity import (
     exact_identity as _decide_identity,
 )
-from .activations import Activation, get_activation
+from .activations import RELU_CONVENTION, Activation, get_activation
 from .derive import BackpropSteps, Gradients, backprop
 from .derive.display import latex_block, latex_text
-from .errors import ArgumentTypeError, ShapeError
+from .errors import ArgumentTypeError, LimitError, ShapeError
 from .network import MLP
 from .notation import plain_name
 from .printing import lecture_printer
@@ -59,7 +64,10 @@ __all__ = [
     "Lemma",
     "NumericCheck",
     "Proof",
+    "ProofSize",
+    "PROOF_TERM_LIMIT",
     "prove",
+    "proof_size",
     "derivative_lemma",
     "compare_entry",
     "exact_identity",
@@ -67,6 +75,7 @@ __all__ = [
     "GENERIC_IDENTITY",
     "CONCRETE_IDENTITY",
     "RATIONAL_IDENTITY",
+    "PATTERN_IDENTITY",
 ]
 
 PROVED, DIFFERS, UNDECIDED = EntryStatus.PROVED, EntryStatus.DIFFERS, EntryStatus.UNDECIDED
@@ -257,7 +266,12 @@ def _derivative_lemma(name: str, activation: Activation) -> Lemma:
             definition = activation.definition(branch)
             formula = activation.derivative(branch, definition)
             holds = holds and sp.simplify(sp.diff(definition, branch) - formula) == 0
-        return Lemma(activation.name, "ReLU'(z) = H(z) for z ≠ 0", holds, "exact on each branch z > 0, z < 0")
+        return Lemma(
+            activation.name,
+            f"ReLU'(z) = H(z) for z ≠ 0, and {RELU_CONVENTION}",
+            holds,
+            "exact on each branch z > 0, z < 0",
+        )
     definition = activation.definition(z)
     formula = activation.derivative(z, definition)
     difference = sp.diff(definition, z) - formula
@@ -270,6 +284,51 @@ def _derivative_lemma(name: str, activation: Activation) -> Lemma:
     return Lemma(activation.name, statement, holds, "exact: d/dz of the definition minus the formula cancels to 0")
 
 
+PROOF_TERM_LIMIT = 500_000
+"""Terms of the largest entry (direct and backprop multiplied out) that a full expansion forced on every entry
+takes on: about a gigabyte of memory (measured: about 1.8 kB a term)."""
+
+
+@dataclass(frozen=True)
+class ProofSize:
+    """How much work :func:`prove` would do, estimated from the sizes alone: the terms of every entry once
+    multiplied out (direct and candidate), in total and for the largest entry (``parameter``)."""
+
+    total: int
+    largest: int
+    parameter: sp.Symbol
+
+    def too_large(self, net: MLP, limit: int) -> str | None:
+        """A one-line refusal when the largest entry exceeds ``limit`` terms, else None."""
+        if self.largest <= limit:
+            return None
+        return (
+            f"the network {list(net.sizes)} is too large to expand every entry fully: ∂e/∂{plain_name(self.parameter.name)} "
+            f"multiplied out has about {self.largest:,} terms (limit {limit:,}); leave the full expansion to its size "
+            "estimate (the layer-local proof covers every entry), or prove the recursion for every size at once "
+            "(symbackprop prove --general)"
+        )
+
+
+def proof_size(net: MLP) -> ProofSize:
+    """The work of the full expansion on ``net``: each entry compares the direct derivative with the candidate
+    by expanding their difference, whose terms :func:`~symbackprop._kernel.size.gradient_terms` counts
+    (twice: one side each).  The layer-local proof does not grow so.
+
+    >>> from symbackprop import MLP
+    >>> proof_size(MLP([4] * 12)).largest
+    4194304
+    """
+    _require_network(net)
+    total, largest, which = 0, 0, net.parameters[0]
+    for parameter in net.parameters:
+        terms = 2 * gradient_terms(net, net.parameter_info(parameter).layer)
+        total += terms
+        if terms > largest:
+            largest, which = terms, parameter
+    return ProofSize(total, largest, which)
+
+
 def prove(
     net: MLP,
     gradients: Gradients | Mapping[sp.Symbol | str, sp.Expr] | None = None,
@@ -277,19 +336,25 @@ def prove(
     spot_check: int = 2,
     seed: int = 0,
     full_expansion: bool | None = None,
+    max_terms: int | None = PROOF_TERM_LIMIT,
 ) -> Proof:
     """Prove that ``gradients`` (default: :func:`~symbackprop.backprop`) equal the direct derivatives.
 
     The layer-local chain (:mod:`symbackprop.proof_local`) runs whenever the candidate carries the
     recursion it was built from; the full expansion runs where its size estimate allows
     (``full_expansion=None``), on every entry (``True``: may be very slow on deep networks) or on none
-    (``False``).  Each entry's ``methods`` say which proved it.
+    (``False``).  Each entry's ``methods`` say which proved it.  A full expansion forced on every entry is
+    refused with :class:`~symbackprop.errors.LimitError` before any work when an entry would multiply out to
+    more than ``max_terms`` terms (:func:`proof_size`; ``None``: no limit).
 
     >>> from symbackprop import MLP
     >>> prove(MLP([3, 3, 2], activation="sigmoid", bias=True)).holds
     True
     """
     _require_network(net)
+    refusal = proof_size(net).too_large(net, max_terms) if full_expansion and max_terms is not None else None
+    if refusal is not None:
+        raise LimitError(refusal)
     engine = engine_for(net)
     steps = layer_steps(net)
     timings: dict[str, float] = {}
@@ -442,7 +507,9 @@ def _candidate_expressions(
         net.parameter_info(parameter)
         if not isinstance(value, (sp.Basic, int)):
             raise ArgumentTypeError(f"the gradient for {parameter} must be a SymPy expression, got {type(value).__name__}")
-        expressions[parameter] = engine.to_engine(sp.sympify(value))
+        value = sp.sympify(value)
+        _require_own_symbols(net, value, f"the gradient for {plain_name(parameter.name)}")
+        expressions[parameter] = engine.to_engine(value)
     missing = [plain_name(p.name) for p in net.parameters if p not in expressions]
     if missing:
         raise ShapeError(f"gradients lack entries for: {', '.join(missing[:10])}{' …' if len(missing) > 10 else ''}")
@@ -477,8 +544,39 @@ def _as_engine(engine: NetworkEngine, value: object) -> se.Basic:
     if isinstance(value, se.Basic):
         return value
     if isinstance(value, (sp.Basic, int)):
-        return engine.to_engine(sp.Integer(value) if isinstance(value, int) else value)
+        expression = sp.Integer(value) if isinstance(value, int) else value
+        _require_own_symbols(engine.net, expression, "the expression")
+        return engine.to_engine(expression)
     raise ArgumentTypeError(f"expected a SymPy or SymEngine expression, got {type(value).__name__}")
+
+
+def _require_own_symbols(net: MLP, expression: sp.Basic, what: str) -> None:
+    """Every symbol of ``expression`` must be the network's own (SymPy symbols are equal only with the same
+    name *and* assumptions; a foreign one must not be matched by its name alone)."""
+    own = _own_symbols(net)
+    for symbol in sorted(expression.free_symbols, key=str):
+        if symbol in own:
+            continue
+        namesake = own.get(symbol.name)
+        if namesake is not None:
+            raise ShapeError(
+                f"{what} uses a symbol named {plain_name(symbol.name)} that is not this network's (the same name "
+                "with other SymPy assumptions, e.g. real=True); build expressions from the network's own symbols, "
+                "e.g. net.a(1), net.W(2), net.x"
+            )
+        raise ShapeError(
+            f"{what} uses {plain_name(symbol.name)}, which is not a symbol of this network; use its parameters, "
+            "inputs, targets, activations and pre-activations (net.W(ℓ), net.b(ℓ), net.x, net.y, net.a(ℓ), net.z(ℓ))"
+        )
+
+
+def _own_symbols(net: MLP) -> dict:
+    """The network's symbols, each under itself and under its name."""
+    symbols = [*net.parameters, *net.x, *net.y, *net.q]
+    for layer in range(1, net.depth + 1):
+        symbols.extend(net.a(layer))
+        symbols.extend(net.z(layer))
+    return {**{symbol: symbol for symbol in symbols}, **{symbol.name: symbol for symbol in symbols}}
 
 
 def compare_entry(
@@ -516,11 +614,11 @@ def compare_entry(
 def _compare(
     engine: NetworkEngine, parameter: sp.Symbol, lhs: se.Basic, rhs: se.Basic, rng: random.Random, *, tries: int = 6
 ) -> EntryResult:
-    method = _decide_identity(engine, lhs, rhs, sympy_fallback=True)
-    if method is not None:
-        return EntryResult(parameter, PROVED, method)
+    decision = _decide(engine, lhs, rhs, sympy_fallback=True, limit=PROOF_TERM_LIMIT)
+    if decision.method is not None:
+        return EntryResult(parameter, PROVED, decision.method)
     lhs_c, rhs_c = engine.concretise(lhs), engine.concretise(rhs)
-    difference = search_counterexample(engine, lhs_c, rhs_c, rng, tries=tries)
+    difference = search_counterexample(engine, lhs_c, rhs_c, rng, tries=tries, pattern=decision.witness)
     if difference is not None:
         counterexample = Counterexample(parameter, difference.point, difference.phi, difference.left, difference.right)
         return EntryResult(parameter, DIFFERS, "not identical; numbers differ", counterexample)

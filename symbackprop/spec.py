@@ -6,6 +6,7 @@ Any size is a valid description; symbolic work refuses more than :data:`MAX_PARA
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Sequence
 
@@ -21,10 +22,12 @@ MAX_PARAMETERS = 20_000  # for symbolic work: one SymPy symbol per parameter and
 def parse_sizes(sizes: str | Sequence[int]) -> tuple[int, ...]:
     """Accept ``[4, 4, 2]`` or ``"4,4,2"``; reject anything else with a clear message."""
     if isinstance(sizes, str):
-        parts = [part.strip() for part in sizes.replace(" ", ",").split(",") if part.strip()]
-        if not all(part.lstrip("+").isdigit() for part in parts):
+        parts = re.split(r"\s*,\s*|\s+", sizes.strip())  # "4,4,2", "4, 4, 2" or "4 4 2"
+        if "" in parts and sizes.strip():
+            raise SpecError(f"sizes has an empty width between commas (or a comma at an end): {sizes!r}; write e.g. '4,4,2'")
+        if not all(part.lstrip("+").isdigit() for part in parts if part):
             raise SpecError(f"sizes must be comma-separated whole numbers such as '4,4,2', got {sizes!r}")
-        sizes = [int(part) for part in parts]
+        sizes = [int(part) for part in parts if part]
     try:
         values = list(sizes)
     except TypeError:

@@ -32,8 +32,9 @@ class EntryStatus(_Status):
 class AnswerStatus(_Status):
     """A checked homework answer (:func:`symbackprop.check_answer` and class grading)."""
 
-    CORRECT = "correct"
-    WRONG = "wrong"
+    CORRECT = "correct"  # an exact identity, never numbers alone
+    WRONG = "wrong"  # numbers that differ (a counterexample)
+    UNDECIDED = "undecided"  # agrees at every point tried, but no exact method applies: not graded correct
     TIMEOUT = "timeout"  # not decided within the time limit
     SYNTAX_ERROR = "syntax error"  # not valid notation
     ERROR = "error"  # the row or the request could not be checked (e.g. an unknown parameter)

@@ -108,6 +108,15 @@ def read_table(
     if duplicates:
         raise DataError(f"{label} has the column(s) {', '.join(duplicates)} more than once")
 
+    previous_limit = csv.field_size_limit(MAX_FIELD + 1)  # the csv module's own default is 131,072
+    try:
+        rows, problems = _rows(lines, header_index, header, key)
+    finally:
+        csv.field_size_limit(previous_limit)
+    return Table(tuple(header), tuple(rows), tuple(problems))
+
+
+def _rows(lines: list[str], header_index: int, header: list[str], key: Sequence[str]) -> tuple[list[Row], list[RowProblem]]:
     rows: list[Row] = []
     problems: list[RowProblem] = []
     seen: dict[tuple[str, ...], int] = {}
@@ -149,7 +158,7 @@ def read_table(
                 continue
             seen[identity] = line_number
         rows.append(Row(line_number, values))
-    return Table(tuple(header), tuple(rows), tuple(problems))
+    return rows, problems
 
 
 def _one_record(lines: list[str], start: int) -> tuple[list[str], int, str | None]:

@@ -73,13 +73,15 @@ def test_generic_phi_answers_are_proved_for_every_phi():
     assert "for every φ" in verdict.decided_by
 
 
-def test_equal_but_not_exactly_decidable_is_accepted_numerically_and_never_called_proven():
-    """σ(z) written with e^{z/2} has no rational form in a = σ(z): only numbers can decide it."""
+def test_equal_but_not_exactly_decidable_is_undecided_never_correct():
+    """σ(z) written with e^{z/2} has no rational form in a = σ(z): only numbers speak for it, and numbers
+    are not a proof — the verdict is UNDECIDED, never CORRECT (before: CORRECT on 8 random points)."""
     answer = "2(e^{z^2_1/2}/(e^{z^2_1/2} + e^{-z^2_1/2}) - y_1) σ'(z^2_1)"
     verdict = check_answer(SIGMOID, "b^2_1", answer)
-    assert verdict.correct and not verdict.proved
+    assert verdict.status == "undecided" and not verdict.correct and not verdict.proved
     assert "agrees at 8 random points" in verdict.decided_by and "not a proof" in verdict.decided_by
-    assert "proved" not in verdict.text().lower()
+    assert "UNDECIDED" in verdict.text() and "CORRECT" not in verdict.text()
+    assert "proved" not in verdict.text().lower() and verdict.feedback.startswith("Not decided")
 
 
 # --- typical wrong answers get the right feedback ------------------------------------------------------

@@ -107,6 +107,7 @@ def test_check_explains_a_wrong_answer_with_exit_status_1():
         (["train", "--activation", "phi"], "choose a concrete activation"),
         (["train", "--epochs", "0"], "epochs must be a positive whole number"),
         (["train", "--example", "iris", "--output", "sigmoid", "--loss", "squared"], "multi-class"),
+        (["train", "--plot", "/proc/no-such-dir/loss.png", "--method", "gd"], "No such file or directory"),
         (["train", "--data", "/nonexistent.csv"], "no such data file"),
     ],
 )
@@ -123,13 +124,27 @@ def test_train_bad_input_gives_a_clear_error(args, message, capsys):
         (["--wrt", "b^2_1", "--answer", "9^9^9^9"], "too large"),
         (["--wrt", "b^9_1", "--answer", "x_1"], "layer 9 does not exist"),
         (["--answer", "x_1"], "--wrt is required"),
-        (["--wrt", "b^2_1", "--answer", "x_1", "--time-limit", "0"], "--time-limit"),
     ],
 )
 def test_check_rejects_bad_input_with_a_clear_error(args, message, capsys):
     assert main([*CHECK, *args]) == 2
     err = capsys.readouterr().err
     assert message in err and "Traceback" not in err
+
+
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        ([*CHECK, "--wrt", "b^2_1", "--answer", "x_1", "--time-limit", "0"], "argument --time-limit: expected a positive number of seconds"),
+        ([*CHECK, "--wrt", "b^2_1", "--answers", "x.csv", "--jobs", "-1"], "argument --jobs: expected 0 or more"),
+        (["prove", "--spot-check", "-1"], "argument --spot-check: expected 0 or more"),  # before: accepted
+        (["prove", "--time-limit", "nan"], "argument --time-limit"),
+    ],
+)
+def test_bad_numbers_are_refused_by_the_option_parser_naming_the_flag(args, message, capsys):
+    with pytest.raises(SystemExit) as raised:
+        main(args)
+    assert raised.value.code == 2 and message in capsys.readouterr().err
 
 
 def test_train_reports_divergence_with_exit_status_1(capsys):
@@ -166,7 +181,7 @@ def test_check_grades_a_class_csv_through_the_console_script(tmp_path):
     out = tmp_path / "results.csv"
     result = run_cli(*CHECK, "--answers", str(answers), "--out", str(out), "--no-progress")
     assert result.returncode == 0, result.stderr
-    assert "graded 6 answers" in result.stderr and "answers/s" in result.stderr
+    assert "graded 6 of 6 rows" in result.stderr and "rows/s" in result.stderr
     import csv
 
     with out.open(encoding="utf-8", newline="") as handle:
@@ -176,11 +191,15 @@ def test_check_grades_a_class_csv_through_the_console_script(tmp_path):
     assert not (tmp_path / "pwned").exists()
 
 
-def test_check_without_a_parameter_for_every_row_is_an_error(tmp_path, capsys):
+def test_a_row_without_a_parameter_is_an_error_row_and_the_others_are_graded(tmp_path, capsys):
+    """Before: one row without wrt aborted the whole class (exit 2, nothing graded)."""
     answers = tmp_path / "class.csv"
-    answers.write_text("id,answer\ns1,x_1\n", encoding="utf-8")
-    assert main([*CHECK, "--answers", str(answers)]) == 2
-    assert "pass --wrt" in capsys.readouterr().err
+    answers.write_text("id,answer,wrt\ns1,x_1,\ns2,\"delta^2_1 sigma'(z^2_1)\",b^2_1\n", encoding="utf-8")
+    assert main([*CHECK, "--answers", str(answers), "--jobs", "0"]) == 1
+    captured = capsys.readouterr()
+    assert "s1,,x_1,error" in captured.out and "s2,b^2_1" in captured.out and ",correct," in captured.out
+    assert "graded 1 of 2 rows" in captured.err and "1 not graded (1 error)" in captured.err
+    assert "s1: error: no parameter: give a wrt column or --wrt" in captured.err
 
 
 def test_check_writes_results_to_standard_output_by_default(tmp_path, capsys):
@@ -199,3 +218,56 @@ def test_prove_general_prints_the_statement_and_its_steps_and_refuses_network_op
         assert f"[{step}" in out, step
     assert main(["prove", "--general", "--sizes", "2,2"]) == 2
     assert "takes no network options" in capsys.readouterr().err
+
+
+# --- the smaller defects of issue 14 --------------------------------------------------------------------
+
+def test_prove_into_a_closed_pipe_exits_quietly():
+    """`symbackprop prove | head -4`: before, a 'Broken pipe' error and exit status 2."""
+    script = shutil.which("symbackprop")
+    command = [script] if script else [sys.executable, "-m", "symbackprop"]
+    process = subprocess.Popen([*command, "prove", "--sizes", "2,2,1", "--show", "w^1_11"], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    head = [process.stdout.readline() for _ in range(1)]
+    process.stdout.close()  # what `head -1` does after its line
+    _, err = process.communicate(timeout=300)
+    process.stderr.close()
+    assert head[0].startswith(b"Network") and err == b"" and process.returncode in (0, 1)
+
+
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["prove", "--sizes", "2,,1"], "empty width between commas"),  # before: silently [2, 1]
+        (["check", "--sizes", "2,2,1", "--wrt", "b^2_1", "--answer", "x_1"], "this network has no biases (build it with --bias)"),
+        (["prove", "--sizes", "2,2", "--output", "sigmoid", "--loss", "cross_entropy"], "pass --output softmax"),
+        (["prove", "--sizes", "2,2", "--output", "softmax"], "by --loss cross_entropy or --loss kl"),
+    ],
+)
+def test_cli_errors_name_the_flag_not_python(args, message, capsys):
+    assert main(args) == 2
+    err = capsys.readouterr().err
+    assert message in err and "=True" not in err and "='" not in err
+
+
+def test_no_progress_bar_goes_to_a_log_file(tmp_path):
+    answers = tmp_path / "class.csv"
+    answers.write_text("id,answer\n" + "".join(f"s{n},delta^2_1\n" for n in range(5)), encoding="utf-8")
+    result = run_cli(*CHECK, "--wrt", "b^2_1", "--answers", str(answers), "--jobs", "1")
+    assert result.returncode == 0 and "\r" not in result.stderr and "answer/s" not in result.stderr
+    assert result.stderr.startswith("graded 5 of 5 rows")
+
+
+def test_feedback_keeps_the_case_of_a_leading_greek_letter():
+    from symbackprop import MLP
+    from symbackprop.answers import check_answer
+
+    verdict = check_answer(MLP([2, 2, 1], bias=True), "w^1_11", "φ'(z^1_2) δ^1_1 x_1")
+    assert verdict.mistake.code == "wrong_index" and verdict.feedback.startswith("Likely mistake: φ'(z^1_2) where")
+    assert "Φ" not in verdict.feedback and "Φ" not in verdict.text()
+
+
+def test_a_schedule_with_a_pole_is_not_a_schedule():
+    """Before: γ_3 = zoo was printed, and Σγ_k 'converges'."""
+    result = run_cli("schedule", "1/(k-3)^2")
+    assert result.returncode == 1
+    assert "γ_3 divides by zero" in result.stdout and "zoo" not in result.stdout and "converges" not in result.stdout

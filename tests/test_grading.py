@@ -85,11 +85,15 @@ def test_read_answers_accepts_header_variants_and_turns_bad_rows_into_error_rows
         ",x_1,\n".encode("utf-8") + b"s4,\xff\xfe broken bytes,b^2_1\n"
     )
     rows = read_answers(path)
-    assert [row["id"] for row in rows] == ["s1", "s2", "row 3", "s4"]
+    assert [row["id"] for row in rows] == ["s1", "s2", "line 5", "s4"]
+    assert [row["line"] for row in rows] == [2, 3, 5, 6]
     assert rows[0]["wrt"] == "b^2_1" and rows[2]["wrt"] is None
-    assert rows[1]["answer"] is None and "no answer" in rows[1]["problem"]
+    assert rows[1]["problem"] == "line 3: 1 field(s) where the header has 3 (id, answer, wrt)"
+    assert rows[2]["problem"] == "line 5: empty id"  # a row nobody can be credited with
+    assert rows[3]["problem"] == "line 6: not UTF-8 text; save the file as UTF-8 CSV"
     graded = grade_answers(NET, rows, wrt="b^2_1", workers=0)
-    assert [g.verdict for g in graded] == ["correct", "error", "wrong", "syntax error"]
+    assert [g.verdict for g in graded] == ["correct", "error", "error", "error"]
+    assert graded[3].feedback.startswith("line 6:")
 
 
 def test_a_huge_field_is_read_and_rejected_by_the_length_limit(tmp_path):
@@ -102,7 +106,7 @@ def test_a_huge_field_is_read_and_rejected_by_the_length_limit(tmp_path):
 
 @pytest.mark.parametrize(
     "content, message",
-    [("", "empty"), ("id,text\n1,x\n", "needs an 'answer' column")],
+    [("", "empty"), ("id,text\n1,x\n", r"needs the column\(s\) answer")],
 )
 def test_unusable_files_raise_data_errors(tmp_path, content, message):
     path = tmp_path / "class.csv"

@@ -88,7 +88,7 @@ def test_wide_networks_split_weight_indices_by_the_layer_shape_or_ask_for_a_comm
         ("x_1 − y_1", S("x_{1}") - S("y_{1}")),
         ("phi(z^1_1) + phi'(z^1_1) + varphi(z^1_2)", phi(S("z^{1}_{1}")) + phi_prime(S("z^{1}_{1}")) + phi(S("z^{1}_{2}"))),
         (r"\tanh'(z^1_1)", 1 - sp.tanh(S("z^{1}_{1}")) ** 2),
-        (r"\operatorname{ReLU}(z^1_1) + relu'(z^1_1) + H(z^1_2)", relu(S("z^{1}_{1}")) + sp.Heaviside(S("z^{1}_{1}")) + sp.Heaviside(S("z^{1}_{2}"))),
+        (r"\operatorname{ReLU}(z^1_1) + relu'(z^1_1) + H(z^1_2)", relu(S("z^{1}_{1}")) + sp.Heaviside(S("z^{1}_{1}"), 0) + sp.Heaviside(S("z^{1}_{2}"), 0)),
         (r"\dfrac{x_1}{\tfrac{1}{2}}", 2 * S("x_{1}")),
     ],
 )

@@ -12,7 +12,7 @@ import sympy as sp
 from symbackprop import MLP, ShapeError, backprop
 from symbackprop.activations import ACTIVATIONS, Activation, phi_prime
 from symbackprop.derive import backprop_steps, gradients_from_steps
-from symbackprop.proof import derivative_lemma, prove
+from symbackprop.proof import compare_entry, derivative_lemma, prove
 
 from . import reference
 from .network_points import arrays_from_point
@@ -229,3 +229,18 @@ def test_exact_identity_finds_a_rational_identity_and_says_none_for_a_wrong_one(
     assert exact_identity(net, right * 2, "w^1_11") is None
     with pytest.raises(TypeError):
         exact_identity(net, 1.5j, "w^1_11")
+
+
+def test_a_candidate_with_a_foreign_symbol_is_refused_not_matched_by_its_name():
+    """Before: a symbol named a^{1}_{1} with other assumptions (or from elsewhere) became the network's a^1_1."""
+    net = MLP([2, 2, 1], activation="sigmoid")
+    gradients = backprop(net)
+    w = net.parameter("w^2_11")
+    a = net.a(1)[0]
+    for foreign, message in ((sp.Symbol(a.name, real=True), r"named a\^1_1 that is not this network's"), (sp.Symbol("t"), "uses t, which is not a symbol")):
+        mapping = {p: gradients[p] for p in net.parameters}
+        mapping[w] = gradients[w].xreplace({a: foreign}) if foreign.name == a.name else gradients[w] + foreign
+        with pytest.raises(ShapeError, match=message):
+            prove(net, mapping)
+        with pytest.raises(ShapeError, match=message):
+            compare_entry(net, w, mapping[w])

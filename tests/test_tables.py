@@ -65,3 +65,9 @@ def test_a_file_that_is_not_utf8_is_a_clear_error(tmp_path):
     path.write_bytes("id,answer\n1,é\n".encode("latin-1"))
     with pytest.raises(DataError, match="not UTF-8"):
         read_table(path, required=["id", "answer"])
+
+
+def test_a_cell_longer_than_the_csv_modules_default_limit_is_read():
+    """csv's own limit is 131,072 characters; before, such a row was reported as unreadable."""
+    table = _read("id,answer\n1," + "x" * 200_000 + "\n2,y\n")
+    assert [len(row.values["answer"]) for row in table.rows] == [200_000, 1] and table.problems == ()

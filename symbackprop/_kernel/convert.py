@@ -24,7 +24,7 @@ from typing import Callable, Mapping, Protocol, Sequence
 import symengine as se
 import sympy as sp
 
-from ..activations import phi, phi_prime, relu, sigmoid
+from ..activations import heaviside, phi, phi_prime, relu, sigmoid
 from ..errors import NotSupportedError
 from .size import EXACT_LIMIT, expansion_bound
 from .softmax import split_q_factors
@@ -50,7 +50,7 @@ RELU = se.Function("relu")
 
 _SYMENGINE_NAMES: dict[type, str] = {phi: "phi", phi_prime: "phi'", sigmoid: "sigma", relu: "relu"}
 _SYMPY_FUNCTIONS: dict[str, Callable[[sp.Expr], sp.Expr]] = {
-    "Heaviside": sp.Heaviside,
+    "Heaviside": heaviside,
     "phi": phi,
     "phi'": phi_prime,
     "sigma": sigmoid,
@@ -120,6 +120,11 @@ class StrictConverter:
         elif isinstance(expr, sp.log) and len(expr.args) == 1:
             result = se.log(self._convert(expr.args[0]))
         elif isinstance(expr, sp.Heaviside):
+            if len(expr.args) > 1 and expr.args[1] != 0:
+                raise NotSupportedError(
+                    f"H({expr.args[0]}) with H(0) = {expr.args[1]}: symbackprop takes ReLU'(0) = H(0) = 0 everywhere; "
+                    "write sympy.Heaviside(z, 0) (symbackprop.activations.heaviside)"
+                )
             result = HEAVISIDE(self._convert(expr.args[0]))
         elif isinstance(expr, (phi, phi_prime, sigmoid, sp.tanh, relu)):
             result = self._activation(expr.func, expr.args[0])

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Callable, Mapping, MutableMapping, Sequence, TypeVar
+from typing import Callable, Iterator, Mapping, MutableMapping, Sequence, TypeVar
 
-__all__ = ["fold"]
+__all__ = ["fold", "nodes"]
 
 Value = TypeVar("Value")
 
@@ -38,3 +38,18 @@ def fold(
         stack.pop()
         memo[node] = combine(node, [known[kid] if kid in known else memo[kid] for kid in kids])
     return known[root] if root in known else memo[root]
+
+
+def nodes(root: object, *, inside: Callable[[object], bool] = lambda node: True) -> Iterator[object]:
+    """Every node below ``root`` once, parents before children, without recursion; the children of a
+    node for which ``inside`` is False are not visited."""
+    seen: set = set()
+    stack = [root]
+    while stack:
+        node = stack.pop()
+        if node in seen:
+            continue
+        seen.add(node)
+        yield node
+        if inside(node):
+            stack.extend(node.args)  # type: ignore[attr-defined]

@@ -82,22 +82,45 @@ def random_values(
     return values
 
 
-def random_point(engine, rng: random.Random, generic: str, math_module) -> dict:  # noqa: ANN001
+def random_point(engine, rng: random.Random, generic: str, math_module, *, pattern=None) -> dict:  # noqa: ANN001
     """Random parameters/inputs/targets (:func:`random_values`) in the engine's symbols, and the forward
-    values of every layer atom for them (``generic`` names the function that stands in for φ)."""
+    values of every layer atom for them (``generic`` names the function that stands in for φ).
+
+    No pre-activation is exactly 0 unless it must be (a neuron without bias whose inputs are all 0): a
+    neuron's weights are drawn again until it is not, so no point lies on the measure-zero set where
+    ReLU is not differentiable.  ``pattern`` maps ReLU neurons (ℓ, 0-based i) to on/off: the neuron's
+    weights and bias change sign where needed, so that the point has that activation pattern."""
     net = engine.net
     number = (lambda v: mpmath.mpf(v)) if math_module is not math else float
-    drawn = random_values(net, rng, lambda k, d: number(k) / d if d != 1 else number(k))
+    make = lambda k, d: number(k) / d if d != 1 else number(k)  # noqa: E731
+    drawn = random_values(net, rng, make)
     values: dict[se.Symbol, object] = {engine.symbol[symbol]: value for symbol, value in drawn.items()}
     for layer in range(1, net.depth + 1):
         activation = net.activation(layer)
         forward, derivative = ACTIVATION_VALUES[generic if activation.generic else activation.name]
-        for z_value, a_atom, d_atom in zip(engine.z_atoms[layer], engine.a_atoms[layer], engine.d_atoms[layer]):
+        for i, (z_value, a_atom, d_atom) in enumerate(zip(engine.z_atoms[layer], engine.a_atoms[layer], engine.d_atoms[layer])):
+            row = [engine.symbol[w] for w in net.W(layer).row(i)] + ([engine.symbol[net.b(layer)[i]]] if net.has_bias else [])
             z = evaluate(z_value, values, math_module, generic)
+            inputs = engine.a_atoms[layer - 1]
+            can_move = net.has_bias or any(values[atom] != 0 for atom in inputs)  # else z = 0 whatever the weights
+            for _ in range(_REDRAWS):
+                if z != 0 or not can_move:
+                    break
+                for symbol in row:
+                    values[symbol] = make(rng.randint(-150, 150), 100)
+                z = evaluate(z_value, values, math_module, generic)
+            wanted = None if pattern is None else pattern.get((layer, i))
+            if wanted is not None and z != 0 and (z > 0) != wanted:
+                for symbol in row:
+                    values[symbol] = -values[symbol]
+                z = -z
             a = forward(math_module, z)
             values[a_atom] = a
             values[d_atom] = number(derivative(math_module, z, a))
     return values
+
+
+_REDRAWS = 50
 
 
 def evaluate(expression: se.Basic, values: dict, math_module, generic: str, memo: dict | None = None):  # noqa: ANN001, ANN202
@@ -125,7 +148,7 @@ def _apply(node: se.Basic, vals: list, math_module, generic: str):  # noqa: ANN0
     if isinstance(node, se.FunctionSymbol):
         name = node.get_name()
         if node == HEAVISIDE(node.args[0]):
-            return 1 if vals[0] > 0 else (0 if vals[0] < 0 else 0.5)
+            return 1 if vals[0] > 0 else 0  # H(0) = 0: ReLU'(0) = 0, as in PyTorch
         table = {"phi": ACTIVATION_VALUES[generic][0], "sigma": ACTIVATION_VALUES["sigmoid"][0], "relu": ACTIVATION_VALUES["relu"][0]}
         if name in table:
             return table[name](math_module, vals[0])

@@ -11,13 +11,16 @@ from __future__ import annotations
 
 import random
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Mapping
 
 import mpmath
 import symengine as se
 import sympy as sp
 
+from .dag import nodes
 from .evaluate import GENERIC_CHOICES, evaluate, random_point
+from .patterns import PATTERN_IDENTITY, Neuron, decide_patterns
+from .size import expansion_bound
 
 if TYPE_CHECKING:  # pragma: no cover
     from .engine import NetworkEngine
@@ -26,8 +29,11 @@ __all__ = [
     "GENERIC_IDENTITY",
     "CONCRETE_IDENTITY",
     "RATIONAL_IDENTITY",
+    "PATTERN_IDENTITY",
+    "Decision",
     "expands_to_zero",
     "exact_identity",
+    "exact_decision",
     "sympy_identity",
     "Difference",
     "search_counterexample",
@@ -47,29 +53,56 @@ def expands_to_zero(expression: se.Basic) -> bool:
     return se.expand(expression) == 0
 
 
+@dataclass(frozen=True)
+class Decision:
+    """How an identity was decided: ``method`` when it was shown exactly (else None, which never means
+    "different"); for ReLU networks ``witness``, an activation pattern on which the two sides are
+    different polynomials (numbers at points of that pattern then show the difference)."""
+
+    method: str | None
+    witness: Mapping[Neuron, bool] | None = None
+
+
 def exact_identity(engine: "NetworkEngine", lhs: se.Basic, rhs: se.Basic, *, sympy_fallback: bool = False) -> str | None:
     """How ``lhs ≡ rhs`` (SymEngine, in the engine's atoms) was shown exactly, or None if it was not.
 
     Stages: the generic identity (every φ at once); after substituting the activations' φ' formulas;
-    over a common denominator; with ``sympy_fallback``, SymPy's ``cancel`` (slow, so bounded by size).
+    over a common denominator; on every activation pattern of the ReLU layers (H(z) ∈ {0, 1}); with
+    ``sympy_fallback``, SymPy's ``cancel`` (slow, so bounded by size).
     """
+    return exact_decision(engine, lhs, rhs, sympy_fallback=sympy_fallback).method
+
+
+def exact_decision(
+    engine: "NetworkEngine", lhs: se.Basic, rhs: se.Basic, *, sympy_fallback: bool = False, limit: int | None = None
+) -> Decision:
+    """:func:`exact_identity`, with the ReLU pattern on which the two sides differ when there is one.
+    ``limit``: the stages after the generic one are skipped (None: not shown) when the concrete
+    difference would expand to more terms than this."""
     if expands_to_zero(lhs - rhs):
-        return GENERIC_IDENTITY
+        return Decision(GENERIC_IDENTITY)
     difference = engine.concretise(lhs) - engine.concretise(rhs)
+    if limit is not None and expansion_bound(difference, cap=limit + 1) > limit:
+        return Decision(None)
     residual = se.expand(difference)
     if residual == 0:
-        return CONCRETE_IDENTITY
+        return Decision(CONCRETE_IDENTITY)
     if not _is_polynomial(residual):
         # over a common denominator of the *unexpanded* difference: expanding first would give each power
         # of a denominator its own term, and their product can be enormous
         numerator, _ = difference.as_numer_denom()
         if expands_to_zero(numerator):
-            return RATIONAL_IDENTITY
-        if sympy_fallback:
-            rational = engine.to_sympy(residual, display=False)
-            if sp.count_ops(rational) <= _RATIONAL_FALLBACK_LIMIT and sp.cancel(sp.together(rational)) == 0:
-                return SYMPY_RATIONAL_IDENTITY
-    return None
+            return Decision(RATIONAL_IDENTITY)
+    patterns = decide_patterns(engine, difference)
+    if patterns.identical:
+        return Decision(PATTERN_IDENTITY)
+    if patterns.identical is False:
+        return Decision(None, patterns.witness)
+    if sympy_fallback and not _is_polynomial(residual):
+        rational = engine.to_sympy(residual, display=False)
+        if sp.count_ops(rational) <= _RATIONAL_FALLBACK_LIMIT and sp.cancel(sp.together(rational)) == 0:
+            return Decision(SYMPY_RATIONAL_IDENTITY)
+    return Decision(None)
 
 
 def sympy_identity(lhs: sp.Expr, rhs: sp.Expr = sp.Integer(0)) -> bool:
@@ -97,14 +130,21 @@ class Difference:
 
 
 def search_counterexample(
-    engine: "NetworkEngine", lhs: se.Basic, rhs: se.Basic, rng: random.Random, *, tries: int = 6
+    engine: "NetworkEngine",
+    lhs: se.Basic,
+    rhs: se.Basic,
+    rng: random.Random,
+    *,
+    tries: int = 6,
+    pattern: Mapping[Neuron, bool] | None = None,
 ) -> Difference | None:
-    """Random points (40 digits), φ taken in turn as tanh, sin and softplus; the first where lhs ≠ rhs."""
+    """Random points (40 digits), φ taken in turn as tanh, sin and softplus; the first where lhs ≠ rhs.
+    ``pattern``: only points with that ReLU activation pattern (see :func:`exact_decision`)."""
     net = engine.net
     with mpmath.workdps(_COUNTEREXAMPLE_DIGITS):
         for attempt in range(tries):
             generic = GENERIC_CHOICES[attempt % len(GENERIC_CHOICES)]
-            values = random_point(engine, rng, generic, mpmath)
+            values = random_point(engine, rng, generic, mpmath, pattern=pattern)
             try:
                 left = evaluate(lhs, values, mpmath, generic)
                 right = evaluate(rhs, values, mpmath, generic)
@@ -118,18 +158,11 @@ def search_counterexample(
 
 def _is_polynomial(expression: se.Basic) -> bool:
     """True when expand() is decisive: no exp, log or negative power of a sum (Laurent monomials are fine)."""
-    seen: set[se.Basic] = set()
-    stack = [expression]
-    while stack:
-        node = stack.pop()
-        if node in seen:
-            continue
-        seen.add(node)
+    for node in nodes(expression):
         if isinstance(node, se.Pow):
             base, exponent = node.args
             if base == se.E or not exponent.is_Integer or (int(exponent) < 0 and not base.is_Symbol):
                 return False
         elif isinstance(node, se.log):
             return False
-        stack.extend(node.args)
     return True

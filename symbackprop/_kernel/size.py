@@ -11,11 +11,14 @@ only when :func:`expansion_bound` is below :data:`EXACT_LIMIT`, so no stage can 
 from __future__ import annotations
 
 import math
-from typing import Mapping
+from typing import TYPE_CHECKING, Mapping
 
 from .dag import fold
 
-__all__ = ["expression_depth", "expansion_size", "expansion_bound", "EXACT_LIMIT"]
+if TYPE_CHECKING:  # pragma: no cover
+    from ..network import MLP
+
+__all__ = ["expression_depth", "expansion_size", "expansion_bound", "gradient_terms", "EXACT_LIMIT"]
 
 EXACT_LIMIT = 20_000  # terms; SymEngine expands this many in well under a second
 
@@ -71,3 +74,17 @@ def expansion_size(
 def expansion_bound(expression: object, *, cap: int = EXACT_LIMIT + 1, memo: dict | None = None) -> int:
     """An upper bound (clipped at ``cap``) on the terms of the expanded numerator or denominator."""
     return max(expansion_size(expression, memo=memo, cap=cap))
+
+
+def gradient_terms(net: "MLP", layer: int) -> int:
+    """How many terms ∂e/∂θ has, multiplied out, for a parameter θ of layer ℓ — known from the sizes
+    alone, before anything is derived: one term per path from θ's neuron to an output (Π_{m>ℓ} N_m) for
+    each term of ∂e/∂a^L (a − y: 2; softmax: one per output, and the target).  Differentiating, expanding,
+    evaluating term by term and printing ∂e/∂θ all work in proportion to it.
+
+    >>> from symbackprop import MLP
+    >>> gradient_terms(MLP([4] * 12), 1)  # 4^10 paths, 2 terms each
+    2097152
+    """
+    paths = math.prod(net.sizes[layer + 1 :])
+    return paths * (net.sizes[-1] + 1 if net.softmax else 2)

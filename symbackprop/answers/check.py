@@ -4,16 +4,17 @@
 2. a, z, q and δ are replaced by their definitions (δ^ℓ = ∂e/∂a^ℓ by the lecture's recursion) and every
    equivalent form of a concrete activation is normalised (:mod:`.convert`).
 3. It is compared with the *direct* derivative of the composed loss — not with backprop — by an exact
-   identity (:func:`symbackprop.proof.exact_identity`).  Only where no exact method applies does the
-   verdict rest on agreement at random points (40 digits), and it then says so and never "proved".
+   identity (:func:`symbackprop.proof.exact_identity`; on ReLU networks, on every activation pattern).
+   CORRECT means exactly that identity.  Where no exact method applies, agreement at random points
+   (40 digits) is reported as UNDECIDED — never as correct.
 4. A wrong answer gets a counterexample (the symbols' values and both numbers) and, when one of the
    typical mistakes reproduces it exactly (missing φ', sign, factor 2, wrong index or transpose, an
-   extra a^{ℓ-1}, the wrong layer), feedback naming that mistake.
+   extra a^{ℓ-1}, the wrong layer), feedback naming that mistake — only when it is proved equal.
 """
 
 from __future__ import annotations
 
-import dataclasses
+import re
 import time
 from dataclasses import dataclass, field
 
@@ -22,22 +23,27 @@ import symengine as se
 import sympy as sp
 
 from .. import notation
-from .._kernel.identity import exact_identity
-from .._kernel.size import EXACT_LIMIT, expansion_bound
+from .._kernel.dag import fold
+from .._kernel.identity import exact_decision, exact_identity
+from .._kernel.size import EXACT_LIMIT, expansion_bound, gradient_terms
 from ..activations import relu, sigmoid
 from ..derive import backprop, backprop_steps
-from ..errors import ArgumentTypeError
+from ..errors import AnswerSyntaxError, ArgumentTypeError, ExpressionSyntaxError, LimitError, SymbackpropError
 from ..network import MLP
 from ..notation import plain
-from ..parse import Limits, parse_expression
+from ..parse import Limits, equation_parts, parse_expression
+from ..printing import sympy_latex
 from ..statuses import AnswerStatus
 from .context import PRECISION, AnswerContext, Point, context_for
 from .forms import SCALARS, Form, correct_form, mutations
 
-__all__ = ["Verdict", "Mistake", "AnswerCounterexample", "check_answer", "parse_answer", "warm_context", "exact_match"]
+__all__ = ["Verdict", "Mistake", "AnswerCounterexample", "check_answer", "parse_answer", "warm_context", "exact_match", "ANSWER_TERM_LIMIT"]
 
-CORRECT, WRONG, TIMEOUT = AnswerStatus.CORRECT, AnswerStatus.WRONG, AnswerStatus.TIMEOUT
+CORRECT, WRONG, TIMEOUT, UNDECIDED = AnswerStatus.CORRECT, AnswerStatus.WRONG, AnswerStatus.TIMEOUT, AnswerStatus.UNDECIDED
 _TOLERANCE = mpmath.mpf(10) ** -25
+ANSWER_TERM_LIMIT = 1_000_000
+"""Terms of ∂e/∂θ multiplied out (:func:`~symbackprop._kernel.size.gradient_terms`) beyond which answers for
+θ are refused: differentiating, evaluating and showing such a gradient takes minutes."""
 
 
 @dataclass(frozen=True)
@@ -104,7 +110,7 @@ class Verdict:
         """One paragraph: what is right or wrong, and why."""
         if self.correct:
             text = f"Correct ({self.decided_by})."
-        elif self.status == TIMEOUT:
+        elif self.status in (TIMEOUT, UNDECIDED):
             text = f"Not decided: {self.decided_by}."
         elif self.mistake is not None:
             text = f"Likely mistake: {self.mistake.describe()}. {self.mistake.explanation}"
@@ -117,7 +123,7 @@ class Verdict:
 
     def text(self) -> str:
         """The multi-line report printed by ``symbackprop check``."""
-        verdict = {CORRECT: "CORRECT", WRONG: "WRONG", TIMEOUT: "UNDECIDED"}[self.status]
+        verdict = {CORRECT: "CORRECT", WRONG: "WRONG", TIMEOUT: "UNDECIDED", UNDECIDED: "UNDECIDED"}[self.status]
         lines = [
             f"∂e/∂{self.parameter} for the network {self.network}",
             f"answer     {self.answer}",
@@ -132,7 +138,10 @@ class Verdict:
             lines.append("mistake    none of the typical mistakes reproduces this answer")
         if self.counterexample is not None:
             lines.append(f"counterexample {self.counterexample.describe(self.parameter)}")
-        lines.append(f"expected   ∂e/∂{self.parameter} = {self.expected_plain} = {self.expected_expanded}")
+        if self.expected_expanded:
+            lines.append(f"expected   ∂e/∂{self.parameter} = {self.expected_plain} = {self.expected_expanded}")
+        else:
+            lines.append(f"expected   ∂e/∂{self.parameter} = {self.expected_plain}   (written out, too long to print)")
         for definition in self.deltas_plain:
             lines.append(f"  where    {definition}")
         lines.append(f"LaTeX      {self.expected_latex}")
@@ -144,11 +153,11 @@ class Verdict:
 
     def _repr_latex_(self) -> str:
         """For notebooks.  Built only from SymPy's printer and our own strings — never the raw answer text."""
-        title = {CORRECT: r"\text{correct}", WRONG: r"\text{wrong}", TIMEOUT: r"\text{undecided}"}[self.status]
-        how = r"\text{ (exact identity)}" if self.proved else (r"\text{ (numeric agreement, not a proof)}" if self.correct else "")
+        title = {CORRECT: r"\text{correct}", WRONG: r"\text{wrong}", TIMEOUT: r"\text{undecided}", UNDECIDED: r"\text{undecided}"}[self.status]
+        how = r"\text{ (exact identity)}" if self.proved else (r"\text{ (numeric agreement only, not a proof)}" if self.status == UNDECIDED else "")
         rows = [title + how]
         if self.parsed is not None:
-            rows.append(r"\text{your answer: }" + sp.latex(self.parsed))
+            rows.append(r"\text{your answer: }" + sympy_latex(self.parsed))
         if self.mistake is not None:
             rows.append(r"\text{likely mistake: }" + _latex_title(self.mistake.code) + r"\text{; your answer} = " + self.mistake.form_latex)
         rows.append(self.expected_latex)
@@ -179,10 +188,11 @@ def _latex_title(code: str) -> str:
 @dataclass(frozen=True)
 class _Expected:
     plain: str
-    expanded: str
+    expanded: str  # "" when too long to print
     latex: str
     deltas_plain: tuple[str, ...]
     deltas_latex: tuple[str, ...]
+    symbols: int = 0  # of the written-out form
 
 
 def _expected(context: AnswerContext, parameter: sp.Symbol) -> _Expected:
@@ -196,11 +206,23 @@ def _expected(context: AnswerContext, parameter: sp.Symbol) -> _Expected:
         expanded = gradients[parameter]
         _, layer, i, _ = net.parameter_info(parameter)
         deltas_plain, deltas_latex = _delta_definitions(context, layer, i)
-        latex = (
-            rf"\frac{{\partial e}}{{\partial {parameter.name}}} = {form.latex} = {sp.latex(expanded)}"
-        )
-        context.cache[key] = _Expected(form.plain, plain(expanded), latex, deltas_plain, deltas_latex)
+        latex = rf"\frac{{\partial e}}{{\partial {parameter.name}}} = {form.latex}"
+        symbols = _written_size(expanded)
+        if symbols <= _PRINT_LIMIT:
+            written_out = plain(expanded)
+            latex += f" = {sympy_latex(expanded)}"
+        else:  # a deep network's gradient written out is a sum over every path to the output: not worth printing
+            written_out = ""
+        context.cache[key] = _Expected(form.plain, written_out, latex, deltas_plain, deltas_latex, symbols)
     return context.cache[key]  # type: ignore[return-value]
+
+
+_PRINT_LIMIT = 2_000  # symbols in the written-out expected answer, beyond which it is not printed
+
+
+def _written_size(expression: sp.Expr) -> int:
+    """How many symbols and numbers the expression has when written out (shared parts counted each time)."""
+    return fold(expression, lambda node, sizes: min(10**12, max(1, sum(sizes))))
 
 
 def _delta_definitions(context: AnswerContext, layer: int, i: int) -> tuple[tuple[str, ...], tuple[str, ...]]:
@@ -223,7 +245,7 @@ def _delta_definitions(context: AnswerContext, layer: int, i: int) -> tuple[tupl
         if current == net.depth:
             value = steps.output_delta[index - 1]
             plain_lines.append(f"δ^{current}_{index} = ∂e/∂{notation.plain_name(a_symbol.name)} = {plain(value)}")
-            latex_lines.append(rf"{symbol.name} = \frac{{\partial e}}{{\partial {a_symbol.name}}} = {sp.latex(value)}")
+            latex_lines.append(rf"{symbol.name} = \frac{{\partial e}}{{\partial {a_symbol.name}}} = {sympy_latex(value)}")
             continue
         above = current + 1
         activation = net.activation(above).name
@@ -272,8 +294,10 @@ def check_answer(
     """Check ``answer`` (plain math or LaTeX in the lecture's notation) for ∂e/∂``wrt``.
 
     Raises :class:`~symbackprop.errors.AnswerSyntaxError` (a ``ValueError``) for text that is not valid
-    notation, with the offending position.  ``time_limit`` bounds the optional stages (numeric points,
-    diagnosis); every step is bounded by the parser's size limits.
+    notation, with the offending position, and :class:`~symbackprop.errors.LimitError` before any work for
+    a parameter whose gradient is too large (:data:`ANSWER_TERM_LIMIT`).  ``time_limit`` bounds the
+    optional stages (numeric points, diagnosis); every step is bounded by the parser's size limits.  For a
+    hard limit on time and memory, check in a worker (:func:`symbackprop.answers.grade_answers`).
 
     >>> from symbackprop import MLP
     >>> net = MLP([2, 2, 1], activation="sigmoid", bias=True)
@@ -283,15 +307,75 @@ def check_answer(
     'extra_activation'
     """
     started = time.perf_counter()
-    deadline = started + time_limit
     if not isinstance(net, MLP):
         raise ArgumentTypeError(f"check_answer takes a symbackprop.MLP, got {type(net).__name__}")
     if not isinstance(answer, str):
         raise ArgumentTypeError(f"the answer must be a string of plain math or LaTeX, got {type(answer).__name__}")
     parameter = net.parameter(wrt) if isinstance(wrt, str) else wrt
-    net.parameter_info(parameter)
+    layer = net.parameter_info(parameter).layer
+    terms = gradient_terms(net, layer)
+    if terms > ANSWER_TERM_LIMIT:  # refused before any symbolic work
+        raise LimitError(
+            f"∂e/∂{notation.plain_name(parameter.name)} of the network {list(net.sizes)} multiplied out has about "
+            f"{terms:,} terms (limit {ANSWER_TERM_LIMIT:,}): too large to check answers against; ask about a "
+            "parameter nearer the output, or use a network with fewer or narrower layers"
+        )
+    parts = equation_parts(answer)
+    if len(parts) == 1:
+        return _check_expression(net, parameter, answer, answer, started, diagnose=diagnose, time_limit=time_limit, limits=limits)
+    _check_left_side(net, parameter, answer, parts)
+    verdict: Verdict | None = None
+    for offset, part in parts[1:]:  # ∂e/∂θ = A = B …: every right-hand side must be right
+        try:
+            verdict = _check_expression(net, parameter, part, answer, started, diagnose=diagnose, time_limit=time_limit, limits=limits)
+        except ExpressionSyntaxError as error:
+            position = None if error.position is None else offset + error.position
+            raise AnswerSyntaxError(error.reason, text=answer, position=position) from None
+        if verdict.status != CORRECT:
+            break
+    assert verdict is not None
+    return verdict
+
+
+_DERIVATIVE = re.compile(
+    r"^\s*(?:\\[dt]?frac\s*\{\s*\\partial\s*\{?\s*e\s*\}?\s*\}\s*\{\s*\\partial\s*(?P<latex>.+)\}"
+    r"|(?:∂|\\partial)\s*e\s*/\s*(?:∂|\\partial)\s*(?P<plain>.+?))\s*$"
+)
+
+
+def _check_left_side(net: MLP, parameter: sp.Symbol, answer: str, parts: list[tuple[int, str]]) -> None:
+    """An answer with '=' must read ∂e/∂θ = … for the θ asked about."""
+    offset, left = parts[0]
+    asked = notation.plain_name(parameter.name)
+    match = _DERIVATIVE.match(left)
+    if match is None:
+        raise AnswerSyntaxError(
+            f"write only the right-hand side of the answer, or ∂e/∂{asked} = …", text=answer, position=parts[1][0] - 1
+        )
+    named = (match.group("latex") or match.group("plain")).strip()
+    try:
+        other = net.parameter(named)
+    except SymbackpropError:
+        other = None
+    if other != parameter:
+        raise AnswerSyntaxError(f"the left-hand side should be ∂e/∂{asked}, the derivative asked for", text=answer, position=offset)
+
+
+def _check_expression(
+    net: MLP,
+    parameter: sp.Symbol,
+    text: str,
+    answer: str,
+    started: float,
+    *,
+    diagnose: bool,
+    time_limit: float,
+    limits: Limits | None,
+) -> Verdict:
+    """Check one expression ``text`` (``answer`` is what the student typed, shown in the verdict)."""
+    deadline = started + time_limit
     context = context_for(net)
-    parsed = parse_answer(net, answer, limits=limits)
+    parsed = parse_answer(net, text, limits=limits)
     candidate = context.converter(parsed)
     reference = context.reference(parameter)
     expected = _expected(context, parameter)
@@ -309,32 +393,36 @@ def check_answer(
         deltas_latex=expected.deltas_latex,
     )
 
-    method = _identical(context, reference, candidate)
-    if method is not None:
-        return Verdict(status=CORRECT, correct=True, proved=True, decided_by=method, seconds=time.perf_counter() - started, **base)
+    decision = _decide(context, reference, candidate)
+    if decision.method is not None:
+        return Verdict(status=CORRECT, correct=True, proved=True, decided_by=decision.method, seconds=time.perf_counter() - started, **base)
 
-    answers: dict[int, object] = {}
+    # Not shown identical: look for numbers that differ — first at points of the ReLU activation pattern
+    # on which the two are different polynomials (when the exact stage found one), then at the shared points.
+    values: dict[int, object] = {}  # id(point) -> the answer's value there
+    points = (context.pattern_points(decision.witness) if decision.witness is not None else []) + context.points
     agreed = 0
-    witness: int | None = None
-    for index, point in enumerate(context.points):
+    undefined: Point | None = None
+    witness: Point | None = None
+    for point in points:
         if time.perf_counter() > deadline:
             break
         expected_value = context.value(reference, point, shared=True)
         if expected_value is None:
             continue
-        value = answers[index] = context.value(candidate, point, shared=False)
+        value = values[id(point)] = context.value(candidate, point, shared=False)
         if value is None:
+            undefined = undefined or point
             continue
         if _close(value, expected_value):
             agreed += 1
         else:
-            witness = index
+            witness = point
             break
-    if witness is None and agreed == 0:
-        undefined = [index for index, value in answers.items() if value is None]
-        if undefined:
-            witness = undefined[0]
-        else:
+    if witness is None and undefined is not None:  # defined for ∂e/∂θ but not for the answer: not equal
+        witness = undefined
+    if witness is None:
+        if agreed == 0:
             return Verdict(
                 status=TIMEOUT,
                 correct=False,
@@ -343,19 +431,21 @@ def check_answer(
                 seconds=time.perf_counter() - started,
                 **base,
             )
-    if witness is None:
         return Verdict(
-            status=CORRECT,
-            correct=True,
+            status=UNDECIDED,
+            correct=False,
             proved=False,
-            decided_by=f"agrees at {agreed} random points ({PRECISION}-digit arithmetic; not a proof — no exact method applies here)",
+            decided_by=(
+                f"agrees at {agreed} random points ({PRECISION}-digit arithmetic), but that is not a proof and "
+                f"no exact method applies here ({decision.reason or 'the expressions are too large to compare exactly'})"
+            ),
             seconds=time.perf_counter() - started,
             **base,
         )
-    counterexample = _counterexample(context, reference, answers[witness], context.points[witness])
+    counterexample = _counterexample(context, reference, values[id(witness)], witness)
     mistake = None
     if diagnose:
-        mistake = _diagnose(context, parameter, candidate, witness, answers, deadline)
+        mistake = _diagnose(context, parameter, candidate, witness, values[id(witness)], deadline)
     return Verdict(
         status=WRONG,
         correct=False,
@@ -368,29 +458,42 @@ def check_answer(
     )
 
 
+@dataclass(frozen=True)
+class _Decision:
+    method: str | None
+    witness: dict | None = None
+    reason: str = ""
+
+
 def _identical(context: AnswerContext, lhs: se.Basic, rhs: se.Basic) -> str | None:
-    """How lhs ≡ rhs was shown exactly, or None.  After the engine's stages: rational in e^{z} for tanh
-    neurons whose e^{z} appears, and — for softmax outputs — given that the target is one-hot (Σ_j y_j = 1)."""
+    """How lhs ≡ rhs was shown exactly, or None."""
+    return _decide(context, lhs, rhs).method
+
+
+def _decide(context: AnswerContext, lhs: se.Basic, rhs: se.Basic) -> _Decision:
+    """How lhs ≡ rhs was shown exactly (or None, with the ReLU pattern on which they differ when the exact
+    stage found one).  After the engine's stages: rational in e^{z} for tanh neurons whose e^{z} appears,
+    and — for softmax outputs — given that the target is one-hot (Σ_j y_j = 1)."""
     engine = context.engine
     left, right = context.concrete(lhs), context.concrete(rhs)
     if expansion_bound(left - right) > EXACT_LIMIT:
-        return None  # too large to expand safely: the numbers decide, and the verdict says so
-    method = exact_identity(engine, lhs, rhs, sympy_fallback=False)
-    if method is not None:
-        return method
+        return _Decision(None, reason=f"expanded, the comparison would have more than {EXACT_LIMIT:,} terms")
+    decision = exact_decision(engine, lhs, rhs, sympy_fallback=False)
+    if decision.method is not None:
+        return _Decision(decision.method)
     used = (left.free_symbols | right.free_symbols) & context.converter.exp_atoms.keys()
     if used:
         left, right = context.converter.rationalise(left, used), context.converter.rationalise(right, used)
         if expansion_bound(left - right) > EXACT_LIMIT:
-            return None
+            return _Decision(None, decision.witness, f"expanded, the comparison would have more than {EXACT_LIMIT:,} terms")
         if exact_identity(engine, left, right, sympy_fallback=False) is not None:
-            return "exact rational identity in e^{z} (tanh z = (e^{2z} − 1)/(e^{2z} + 1))"
+            return _Decision("exact rational identity in e^{z} (tanh z = (e^{2z} − 1)/(e^{2z} + 1))")
     if context.net.softmax:
         *others, last = [engine.symbol[y] for y in context.net.y]
         one_hot = {last: 1 - se.add(*others)}
         if exact_identity(engine, left.xreplace(one_hot), right.xreplace(one_hot), sympy_fallback=False) is not None:
-            return "exact identity given Σ_j y_j = 1 (a one-hot target, L22)"
-    return None
+            return _Decision("exact identity given Σ_j y_j = 1 (a one-hot target, L22)")
+    return _Decision(None, decision.witness, "the comparison is not a polynomial identity in the layer atoms")
 
 
 _FUNCTION_NAMES = {"sigmoid": "σ", "tanh": "tanh", "relu": "ReLU"}
@@ -459,44 +562,29 @@ def _forms(context: AnswerContext, parameter: sp.Symbol) -> list[Form]:
 
 
 def _diagnose(
-    context: AnswerContext, parameter: sp.Symbol, candidate: se.Basic, witness: int, answers: dict, deadline: float
+    context: AnswerContext, parameter: sp.Symbol, candidate: se.Basic, witness: Point, witness_value: object, deadline: float
 ) -> Mistake | None:
-    """The first typical mistake that reproduces the answer exactly (else one that agrees numerically)."""
-    screening = [witness] + [index for index in range(len(context.points)) if index != witness][:1]
-    values = {}
-    for index in screening:
-        if index not in answers:
-            answers[index] = context.value(candidate, context.points[index], shared=False)
-        values[index] = answers[index]
-    if any(value is None or not _is_real(value) for value in values.values()):
+    """The first typical mistake that reproduces the answer exactly — numbers only choose which mistakes
+    are worth an exact comparison; a mistake is named only when the answer is proved equal to it."""
+    other = context.points[0] if context.points[0] is not witness else context.points[1]
+    screening = [(witness, witness_value), (other, context.value(candidate, other, shared=False))]
+    if any(value is None or not _is_real(value) for _, value in screening):
         return None
-    numeric_match: Mistake | None = None
     for form in _forms(context, parameter):
         if time.perf_counter() > deadline:
             break
-        form_values = {index: context.value(form.value, context.points[index], shared=True) for index in screening}
-        if any(value is None for value in form_values.values()):
+        form_values = [context.value(form.value, point, shared=True) for point, _ in screening]
+        if any(value is None for value in form_values):
             continue
         for factor, scalar_code, scalar_label in SCALARS:
             if form.code == "correct" and factor == 1:
                 continue
-            if not all(_close(values[index], form_values[index], factor) for index in screening):
+            if not all(_close(value, form_value, factor) for (_, value), form_value in zip(screening, form_values)):
                 continue
-            mistake = _mistake(form, factor, scalar_code, scalar_label)
             guess = se.Rational(int(factor.p), int(factor.q)) * form.value
-            if _identical(context, guess, candidate) is not None:
-                return mistake
-            if numeric_match is None and _agrees_everywhere(context, guess, candidate):
-                numeric_match = dataclasses.replace(mistake, exact=False)
-    return numeric_match
-
-
-def _agrees_everywhere(context: AnswerContext, left: se.Basic, right: se.Basic) -> bool:
-    for point in context.points:
-        a, b = context.value(left, point, shared=False), context.value(right, point, shared=False)
-        if a is None or b is None or not _close(a, b):
-            return False
-    return True
+            if _identical(context, guess, candidate) is not None:  # named only when proved equal
+                return _mistake(form, factor, scalar_code, scalar_label)
+    return None
 
 
 def _mistake(form: Form, factor: sp.Rational, scalar_code: str, scalar_label: str) -> Mistake:
@@ -508,11 +596,11 @@ def _mistake(form: Form, factor: sp.Rational, scalar_code: str, scalar_label: st
         "extra_factor_2": "There is one factor 2, from differentiating the square in e.",
     }
     if form.code == "correct":
-        code, label = scalar_code, scalar_label[0].upper() + scalar_label[1:]
+        code, label = scalar_code, _capitalised(scalar_label)
         explanation = " ".join(scalar_explanation[part] for part in scalar_code.split("+"))
     else:
         code = form.code + (f"+{scalar_code}" if scalar_code else "")
-        label = form.label[0].upper() + form.label[1:] + (f", and {scalar_label}" if scalar_label else "")
+        label = _capitalised(form.label) + (f", and {scalar_label}" if scalar_label else "")
         explanation = form.explanation + (
             " " + " ".join(scalar_explanation[part] for part in scalar_code.split("+")) if scalar_code else ""
         )
@@ -523,3 +611,8 @@ def exact_match(context: AnswerContext, lhs: se.Basic, rhs: se.Basic) -> str | N
     """How ``lhs ≡ rhs`` (SymEngine, in the context's atoms) was shown exactly, or None: the decision
     :func:`check_answer` makes, for the other answer forms (δ, ∂e/∂z, vector and matrix entries)."""
     return _identical(context, lhs, rhs)
+
+
+def _capitalised(label: str) -> str:
+    """The first letter in upper case when it is a Latin one: φ, σ and δ are symbols and keep their case."""
+    return label[0].upper() + label[1:] if label[:1].isascii() else label

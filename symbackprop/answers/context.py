@@ -13,6 +13,7 @@ from __future__ import annotations
 import random
 from collections import ChainMap
 from dataclasses import dataclass
+from typing import Mapping
 
 import mpmath
 import symengine as se
@@ -22,6 +23,7 @@ from .. import notation
 from .._kernel.convert import AnswerConverter
 from .._kernel.engine import NetworkEngine, engine_for, per_network
 from .._kernel.evaluate import GENERIC_CHOICES, BoundedMath, evaluate, random_point
+from .._kernel.size import expansion_size
 from ..derive import backprop_steps
 from ..network import MLP
 from ..parse import Limits, Vocabulary, lecture_vocabulary, parse_expression
@@ -31,6 +33,8 @@ __all__ = ["AnswerContext", "context_for", "Point", "PRECISION"]
 PRECISION = 40  # decimal digits for numeric comparisons
 _CACHE_LIMIT = 20_000  # entries kept per cache before it is emptied
 _POINTS = 8
+_PATTERN_CACHE = 256  # ReLU activation patterns whose points are kept
+_WEIGHT_CAP = 10**9  # a symbol standing for more terms than this is refused by the parser anyway
 
 
 def context_for(net: MLP) -> "AnswerContext":
@@ -57,19 +61,35 @@ class AnswerContext:
         self._references: dict[sp.Symbol, se.Basic] = {}
         self._concrete: dict[se.Basic, se.Basic] = {}
         self.cache: dict[tuple, object] = {}  # per-parameter forms and displays (answers.check)
+        self._seed = seed
+        self._generic = any(net.activation(layer).generic for layer in range(1, net.depth + 1))
         rng = random.Random(seed)
-        generic = any(net.activation(layer).generic for layer in range(1, net.depth + 1))
-        self.points: list[Point] = []
-        with mpmath.workdps(PRECISION):
-            for index in range(points):
-                phi = GENERIC_CHOICES[index % len(GENERIC_CHOICES)] if generic else "tanh"
-                values = random_point(self.engine, rng, phi, mpmath)
-                for layer in range(1, net.depth + 1):
-                    if net.activation(layer).name == "tanh":
-                        for i, definition in enumerate(self.engine.z_atoms[layer]):
-                            values[self.converter.exp_atom(layer, i)] = mpmath.exp(evaluate(definition, values, mpmath, phi))
-                self.points.append(Point(values, phi, {}))
+        self.points: list[Point] = [self._point(rng, index) for index in range(points)]
+        self._pattern_points: dict[tuple, list[Point]] = {}
         self.vocabulary: Vocabulary = lecture_vocabulary(net, weights=self._weights())
+
+    def _point(self, rng: random.Random, index: int, pattern: Mapping[tuple[int, int], bool] | None = None) -> Point:
+        net = self.net
+        phi = GENERIC_CHOICES[index % len(GENERIC_CHOICES)] if self._generic else "tanh"
+        with mpmath.workdps(PRECISION):
+            values = random_point(self.engine, rng, phi, mpmath, pattern=pattern)
+            for layer in range(1, net.depth + 1):
+                if net.activation(layer).name == "tanh":
+                    for i, definition in enumerate(self.engine.z_atoms[layer]):
+                        values[self.converter.exp_atom(layer, i)] = mpmath.exp(evaluate(definition, values, mpmath, phi))
+        return Point(values, phi, {})
+
+    def pattern_points(self, pattern: Mapping[tuple[int, int], bool], count: int = 3) -> list[Point]:
+        """``count`` random points with this ReLU activation pattern (neuron (ℓ, 0-based i) → on), cached."""
+        key = tuple(sorted(pattern.items()))
+        cached = self._pattern_points.get(key)
+        if cached is None:
+            if len(self._pattern_points) > _PATTERN_CACHE:
+                self._pattern_points.clear()
+            bits = "".join("1" if on else "0" for _, on in key)
+            rng = random.Random(f"{self._seed}:{bits}")
+            cached = self._pattern_points[key] = [self._point(rng, index, pattern) for index in range(count)]
+        return cached
 
     # --- the δ recursion and its wrong variants ------------------------------------------------------
     def _delta_values(self, *, transpose: bool, drop_phi_prime: bool) -> dict[sp.Symbol, se.Basic] | None:
@@ -144,13 +164,16 @@ class AnswerContext:
 
     # --- the parser vocabulary -----------------------------------------------------------------------
     def _weights(self) -> dict[sp.Symbol, int]:
-        """How many terms each symbol stands for once expanded (δ, z), for the parser's size bound."""
+        """How many terms each symbol stands for once expanded (δ, z), for the parser's size bound — an
+        upper bound computed on the expression DAGs, without expanding anything (a deep network's δ^1
+        would expand to astronomically many terms)."""
         weights: dict[sp.Symbol, int] = {}
+        memo: dict = {}
         for symbol, value in self.delta.items():
-            weights[symbol] = _terms(se.expand(self.engine.concretise(value)))
+            weights[symbol] = max(expansion_size(self.engine.concretise(value), memo=memo, cap=_WEIGHT_CAP))
         for layer in range(1, self.net.depth + 1):
             for z_symbol, definition in zip(self.net.z(layer), self.engine.z_atoms[layer]):
-                weights[z_symbol] = _terms(se.expand(definition))
+                weights[z_symbol] = max(expansion_size(definition, memo=memo, cap=_WEIGHT_CAP))
         return weights
 
     def warm_parser(self) -> None:
@@ -161,10 +184,6 @@ class AnswerContext:
         if limits is None:
             return self.vocabulary
         return lecture_vocabulary(self.net, weights=self.vocabulary.weights, limits=limits)
-
-
-def _terms(expression: se.Basic) -> int:
-    return len(expression.args) if isinstance(expression, se.Add) else 1
 
 
 _contexts = per_network(AnswerContext)

@@ -1,16 +1,31 @@
-"""Grade a whole class: read answers from CSV, check each in a pool of worker processes, write results.
+"""Grade a whole class: read answers from CSV, check them in worker processes, write the results.
 
-Every answer runs in a worker process with a hard wall-clock limit: a worker that exceeds it is killed
-and replaced, and that answer is reported as ``timeout``; a worker that dies is replaced and its answer
-reported as ``error``.  Nothing one row contains can stop the others from being graded.
+- Reading is strict (:func:`symbackprop.tables.read_table`): a row that cannot be read as it stands — an
+  unterminated quote, extra fields, a duplicate id — becomes an ``error`` row that names its line; none is
+  dropped and none stops the others.
+- Answers go to forked workers in batches (one round trip for many answers), yet each answer keeps its
+  own hard wall-clock limit: a worker that exceeds it is killed and replaced, that answer is reported as
+  ``timeout`` and the rest of its batch is sent again; a worker that dies is replaced and its answer
+  reported as ``error``.  A worker's memory is capped (:data:`symbackprop.limits.MEMORY_LIMIT`).
+- What checking a parameter needs (the network's context, the expected answer, the typical mistakes) is
+  built once in this process before the workers are forked, so that they share it — when its estimated
+  size is small (:func:`~symbackprop._kernel.size.gradient_terms`); a larger one is built in the workers,
+  under their limits, and one too large to check is refused on its rows.
+- Results are written under the output policy (:mod:`symbackprop.files`).  Cells that a spreadsheet would
+  run as a formula get a leading apostrophe, which :func:`read_answers` removes again: a results file
+  graded again gives the same verdicts.
 """
 
 from __future__ import annotations
 
 import csv
+import gc
 import io
+import itertools
+import math
 import multiprocessing
 import os
+import re
 import sys
 import time
 import warnings
@@ -19,9 +34,13 @@ from dataclasses import asdict, dataclass
 from multiprocessing.connection import Connection, wait
 from typing import IO, Callable, Iterable, Iterator, Mapping, Sequence
 
+from .. import files
+from .._kernel.size import gradient_terms
 from ..errors import DataError, ExpressionSyntaxError, SymbackpropError
+from ..limits import end_after, limit_memory
 from ..network import MLP
 from ..statuses import AnswerStatus
+from ..tables import read_table
 from .check import check_answer, warm_context
 from .context import context_for
 
@@ -42,7 +61,13 @@ __all__ = [
 
 SYNTAX_ERROR, ERROR, TIMEOUT = AnswerStatus.SYNTAX_ERROR, AnswerStatus.ERROR, AnswerStatus.TIMEOUT
 RESULT_COLUMNS = ("id", "wrt", "answer", "verdict", "decided_by", "mistake", "feedback", "expected", "counterexample", "seconds")
-_MEMORY_LIMIT = 4 * 1024**3  # bytes of address space per worker
+GRADED = (AnswerStatus.CORRECT, AnswerStatus.WRONG, AnswerStatus.SYNTAX_ERROR)
+"""Verdicts of rows that were graded; any other (undecided, timeout, error) needs a person."""
+_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+_WARM_TERMS = 20_000  # parameters whose gradient multiplies out to at most this many terms are prepared before forking
+_START_LIMIT = 60.0  # seconds for a worker to start
+_AHEAD_BYTES = 16_000  # characters of answers sent to a worker that is still busy
+_REPORT_EVERY = 0.05  # seconds between a worker's messages with results
 
 
 @dataclass(frozen=True)
@@ -67,7 +92,7 @@ class GradedAnswer:
         row = {column: str(values[column]) for column in RESULT_COLUMNS}
         row["seconds"] = f"{self.seconds:.4f}"
         for column in ("id", "answer", "wrt"):
-            if row[column][:1] in ("=", "+", "-", "@", "\t", "\r"):
+            if row[column][:1] in _FORMULA_STARTS:
                 row[column] = "'" + row[column]
         return row
 
@@ -124,71 +149,80 @@ def failure(error: Exception, *, report: bool = False) -> tuple[str, str]:
 
 # --- reading and writing ---------------------------------------------------------------------------------
 
-def read_answers(source: str | os.PathLike | IO[str]) -> list[dict[str, str | None]]:
-    """Rows of a CSV with columns ``id``, ``answer`` and optionally ``wrt`` (header names are
-    case-insensitive).  A row that cannot be read becomes a row whose answer is None and whose
-    ``problem`` says why, so it is graded as an error instead of stopping the class."""
+def read_answers(source: str | os.PathLike | IO[str]) -> list[dict[str, object]]:
+    """Rows of a CSV with the column ``answer`` and optionally ``id`` and ``wrt`` (header names in any
+    case), read strictly (:func:`~symbackprop.tables.read_table`).  Each row is a dict with ``id``,
+    ``answer``, ``wrt``, ``line`` (its line in the file) and ``problem``: a row that cannot be read as it
+    stands has ``problem`` saying why (and ``answer`` whatever could be read of it), so it becomes an
+    error row instead of being dropped.  A results file written by :func:`write_results` can be read again: the apostrophe
+    that kept a cell from being run as a formula is removed.
+
+    Raises :class:`~symbackprop.errors.DataError` only for the whole file (unreadable, empty, no answer
+    column)."""
+    undecodable: set[int] = set()  # lines that are not UTF-8: error rows, not a refused class
     if isinstance(source, (str, os.PathLike)):
+        label = os.fspath(source)
         try:
-            with open(source, encoding="utf-8-sig", errors="replace", newline="") as handle:
-                return _read_rows(handle)
+            with open(source, "rb") as handle:
+                data = handle.read()
         except OSError as error:
-            raise DataError(f"cannot read {os.fspath(source)!r}: {error.strerror}") from None
-    return _read_rows(source)
+            raise DataError(f"cannot read {label}: {error.strerror}") from None
+        text, undecodable = _decoded(data)
+    else:
+        label = getattr(source, "name", "the CSV")
+        text = source.read()
+    text = text.lstrip("\ufeff")
+    first = next((line for line in text.splitlines() if line.strip()), "")
+    header = [cell.strip().lower() for cell in next(csv.reader([first]), [])] if first else []
+    key = ("id",) if "id" in header else ()
+    table = read_table(io.StringIO(text), required=["answer"], optional=["id", "wrt"], key=key, name=label)
+    rows: list[dict[str, object]] = []
+    for row in table.rows:
+        values = {name: _unguarded(row.values.get(name)) for name in ("id", "answer", "wrt")}
+        if row.line in undecodable:
+            rows.append({**values, "id": values["id"] or f"line {row.line}", "line": row.line,
+                         "problem": f"line {row.line}: not UTF-8 text; save the file as UTF-8 CSV"})
+            continue
+        rows.append({**values, "id": values["id"] or f"line {row.line}", "wrt": values["wrt"] or None, "line": row.line, "problem": None})
+    for problem in table.problems:
+        identifier = _unguarded(problem.values.get("id")) or f"line {problem.line}"
+        rows.append({"id": identifier, "answer": _unguarded(problem.values.get("answer")), "wrt": _unguarded(problem.values.get("wrt")) or None,
+                     "line": problem.line, "problem": f"line {problem.line}: {problem.message}"})
+    rows.sort(key=lambda row: row["line"])  # type: ignore[arg-type, return-value]
+    return rows
 
 
-def _read_rows(handle: IO[str]) -> list[dict[str, str | None]]:
-    previous_limit = csv.field_size_limit()
-    csv.field_size_limit(min(sys.maxsize, 2**31 - 1))
-    try:
-        reader = csv.reader(handle)
-        try:
-            header = next(reader)
-        except StopIteration:
-            raise DataError("the CSV file is empty; it needs a header row with columns id, answer (and optionally wrt)") from None
-        except csv.Error as error:
-            raise DataError(f"the CSV header cannot be read: {error}") from None
-        names = [name.strip().lower() for name in header]
-        if "answer" not in names:
-            raise DataError(f"the CSV needs an 'answer' column; its columns are {', '.join(header) or '(none)'}")
-        column = {name: names.index(name) for name in ("id", "answer", "wrt") if name in names}
-        rows: list[dict[str, str | None]] = []
-        line = 1
-        while True:
-            line += 1
-            try:
-                record = next(reader)
-            except StopIteration:
-                break
-            except csv.Error as error:
-                rows.append({"id": f"line {reader.line_num}", "answer": None, "wrt": None, "problem": f"unreadable CSV row: {error}"})
-                continue
-            if not any(cell.strip() for cell in record):
-                continue
-
-            def cell(name: str) -> str | None:
-                index = column.get(name)
-                return record[index] if index is not None and index < len(record) else None
-
-            identifier = cell("id")
-            rows.append(
-                {
-                    "id": identifier if identifier not in (None, "") else f"row {len(rows) + 1}",
-                    "answer": cell("answer"),
-                    "wrt": cell("wrt") or None,
-                    "problem": None if cell("answer") is not None else "the row has no answer column",
-                }
-            )
-        return rows
-    finally:
-        csv.field_size_limit(previous_limit)
+def _decoded(data: bytes) -> tuple[str, set[int]]:
+    """The text of a file and the numbers of its lines that are not UTF-8 (their bad bytes become U+FFFD),
+    so that only those rows become error rows.  Lines are counted as :func:`~symbackprop.tables.read_table`
+    counts them."""
+    text = data.decode("utf-8", errors="surrogateescape")
+    bad = {number for number, line in enumerate(text.splitlines(), start=1) if _SURROGATE.search(line)}
+    return _SURROGATE.sub("\ufffd", text), bad
 
 
-def write_results(target: str | os.PathLike | IO[str], graded: Sequence[GradedAnswer]) -> None:
-    """Write the results CSV (columns :data:`RESULT_COLUMNS`)."""
+_SURROGATE = re.compile("[\udc80-\udcff]")
+
+
+def _unguarded(cell: str | None) -> str | None:
+    """A cell without the apostrophe that :meth:`GradedAnswer.row` put before a would-be formula."""
+    if cell is not None and cell[:1] == "'" and cell[1:2] in _FORMULA_STARTS:
+        return cell[1:]
+    return cell
+
+
+def write_results(
+    target: str | os.PathLike | IO[str],
+    graded: Sequence[GradedAnswer],
+    *,
+    inputs: Iterable[str | os.PathLike] = (),
+    force: bool = False,
+) -> None:
+    """Write the results CSV (columns :data:`RESULT_COLUMNS`) to a handle, or to a path under the output
+    policy (:func:`symbackprop.files.write_text`: never over one of ``inputs``, nor over a file that is
+    not a results CSV unless ``force``; atomically)."""
     if isinstance(target, (str, os.PathLike)):
-        with open(target, "w", encoding="utf-8", newline="") as handle:
-            _write(handle, graded)
+        files.write_text(target, results_text(graded), inputs=inputs, force=force, csv_header=RESULT_COLUMNS)
     else:
         _write(target, graded)
 
@@ -242,7 +276,7 @@ def grade_answers(
     todo: list[tuple[int, Task]] = []
     for index, (task, problem) in enumerate(tasks):
         if problem:
-            results[index] = GradedAnswer(task[0], str(task[2] or ""), "", ERROR, feedback=problem)
+            results[index] = GradedAnswer(task[0], str(task[2] or ""), str(task[1] or ""), ERROR, feedback=str(problem))
         else:
             todo.append((index, task))
     warm_network(net, [task[2] for _, task in todo])
@@ -268,13 +302,17 @@ def grade_answers(
 
 
 def warm_network(net: MLP, names: Iterable[object]) -> None:
-    """Build the shared context (and what each named parameter needs) once, before workers are forked."""
+    """Build the shared context, and what each named parameter needs, in this process — before workers
+    are forked, so that they share it.  Only what is cheap to build: a parameter whose gradient multiplies
+    out to more than a few thousand terms is left to the workers, which build it under their limits."""
     parameters = []
     for name in set(str(name).strip() for name in names if name):
         try:
-            parameters.append(net.parameter(name))
+            parameter = net.parameter(name)
         except SymbackpropError:
             continue  # reported on its own row
+        if gradient_terms(net, net.parameter_info(parameter).layer) <= _WARM_TERMS:
+            parameters.append(parameter)
     warm_context(context_for(net), parameters)
 
 
@@ -284,20 +322,33 @@ def _progress_bar(total: int, enabled: bool):  # noqa: ANN202 - a tqdm bar
     class _Bar(tqdm):
         monitor_interval = 0  # no monitor thread: worker processes are forked while the bar exists
 
-    return _Bar(total=total, disable=not enabled, unit="answer", file=sys.stderr, dynamic_ncols=True)
+    shown = enabled and sys.stderr.isatty()  # a bar is for a person at a terminal, not for a log file
+    return _Bar(total=total, disable=not shown, unit="answer", file=sys.stderr, dynamic_ncols=True)
 
 
 class _Worker:
-    def __init__(self, process: multiprocessing.Process, connection: Connection) -> None:
+    def __init__(self, process: multiprocessing.Process, connection: Connection, progress) -> None:  # noqa: ANN001
         self.process = process
         self.connection = connection
+        self.progress = progress  # shared with the worker: [index of the answer it is on (-1: none), when it began]
         self.ready = False
-        self.task: tuple[int, Task] | None = None
-        self.started = 0.0
+        self.batch: dict[int, Task] = {}  # sent and not yet answered, in order
+        self.sent = time.monotonic()  # when its batch was sent to an idle worker (or the worker was started)
+
+    def running(self) -> tuple[int, float]:
+        """The answer the worker is on and since when (the first unanswered one, since it was sent, when
+        the worker has not begun its batch yet)."""
+        index = int(self.progress[0])
+        started = self.progress[1]
+        if index in self.batch:
+            return index, started
+        return next(iter(self.batch)), self.sent
 
 
 class WorkerPool:
-    """Worker processes fed one answer at a time, so an answer that runs too long can be killed alone."""
+    """Worker processes fed answers in batches; each answer has its own hard time limit, so one that runs
+    too long is killed alone (the rest of its batch is sent again).  A worker reports which answer it is
+    on through shared memory and sends its results in groups, so that grading costs few messages."""
 
     def __init__(
         self,
@@ -318,22 +369,28 @@ class WorkerPool:
         self._job = grade_answer if job is None else job
         self._handler = handler
         self._failed_starts = 0
+        # Everything built so far (the network, its context) is shared by the forked workers; frozen, the
+        # garbage collector neither walks it in each worker nor copies its pages by touching them.
+        gc.collect()
+        gc.freeze()
         self._workers = [self._start() for _ in range(size)]
 
     def _start(self) -> _Worker:
         parent, child = self._context.Pipe()
-        if self._handler is not None:
-            target, args = _handler_main, (child, self._handler.run)
-        else:
-            target, args = _worker_main, (child, self._network, self._time_limit, self._report, self._job)
-        process = self._context.Process(target=target, args=args, daemon=True)
+        progress = self._context.RawArray("d", [-1.0, 0.0])
+        run = self._handler.run if self._handler is not None else None
+        process = self._context.Process(
+            target=_worker_main,
+            args=(child, self._network, self._time_limit, self._report, self._job, progress, run),
+            daemon=True,
+        )
         with warnings.catch_warnings():
             # Python ≥ 3.12 warns that forking a process with native threads (e.g. BLAS) may deadlock;
             # workers only run Python, SymEngine and mpmath code, and fork lets them share the built context.
             warnings.filterwarnings("ignore", message=".*fork.*", category=DeprecationWarning)
             process.start()
         child.close()
-        return _Worker(process, parent)
+        return _Worker(process, parent, progress)
 
     def _replace(self, worker: _Worker) -> None:
         if not worker.ready:
@@ -344,46 +401,86 @@ class WorkerPool:
         _stop(worker)
         self._workers[self._workers.index(worker)] = self._start()
 
+    def _batch_size(self, pending: int) -> int:
+        """Large batches while there is much to do, single answers at the end (so no worker idles)."""
+        return max(1, min(32, pending // (4 * len(self._workers))))
+
     def run(self, todo: list[tuple[int, Task]]) -> Iterator[tuple[int, GradedAnswer]]:
         pending = deque(todo)
-        while pending or any(worker.task is not None for worker in self._workers):
+        while pending or any(worker.batch for worker in self._workers):
             for worker in self._workers:
-                if worker.ready and worker.task is None and pending:
-                    worker.task = pending.popleft()
-                    worker.started = time.monotonic()
-                    worker.connection.send(worker.task[1])
-            busy = [worker for worker in self._workers if worker.task is not None]
-            timeout = min((worker.started + self._hard_limit - time.monotonic() for worker in busy), default=1.0)
-            ready = wait([worker.connection for worker in self._workers], timeout=max(0.01, min(timeout, 1.0)))
+                if worker.ready and pending:
+                    self._feed(worker, pending)
+            now = time.monotonic()
+            deadlines = [worker.running()[1] + self._hard_limit for worker in self._workers if worker.batch]
+            deadlines += [worker.sent + _START_LIMIT for worker in self._workers if not worker.ready]
+            timeout = max(0.01, min(min(deadlines, default=now + 1.0) - now, 1.0))
+            ready = wait([worker.connection for worker in self._workers], timeout=timeout)
             for worker in list(self._workers):
                 if worker.connection in ready:
-                    try:
-                        message = worker.connection.recv()
-                    except (EOFError, OSError):
-                        message = None
-                    if message == "ready":
-                        worker.ready = True
-                        continue
-                    if message is None:  # the worker died
-                        if worker.task is not None:
-                            index, task = worker.task
-                            yield index, self._failure(
-                                task, ERROR, "", "the checker's process stopped while grading this answer (for example out of memory)"
-                            )
-                            worker.task = None
-                        self._replace(worker)
-                        continue
-                    index = worker.task[0] if worker.task is not None else -1
-                    worker.task = None
-                    yield index, message
-                elif worker.task is not None and time.monotonic() - worker.started > self._hard_limit:
-                    index, task = worker.task
-                    worker.task = None
+                    yield from self._receive(worker, pending)
+                elif worker.batch and time.monotonic() - worker.running()[1] > self._hard_limit:
+                    index, task = self._give_back(worker, pending)
                     self._replace(worker)
                     yield index, self._failure(
                         task, TIMEOUT, f"stopped after {self._hard_limit:g} s",
                         f"checking this answer took longer than {self._hard_limit:g} s and was stopped",
                     )
+                elif not worker.ready and time.monotonic() - worker.sent > _START_LIMIT:
+                    self._replace(worker)
+
+    def _give_back(self, worker: _Worker, pending: deque) -> tuple[int, Task]:
+        """The answer a stopped worker was on; the rest of its batch goes back to the front of the queue
+        (answers it had done but not yet reported are graded again elsewhere)."""
+        index, _ = worker.running()
+        task = worker.batch.pop(index)
+        pending.extendleft(reversed(list(worker.batch.items())))
+        worker.batch.clear()
+        return index, task
+
+    def _feed(self, worker: _Worker, pending: deque) -> None:
+        """Send a worker its next batch — already while it works on the second half of the previous one,
+        so that it never waits for this process to be scheduled.  Ahead of time only a small batch is sent
+        (a few kilobytes: it fits in the pipe, so neither side can block the other on a full one); a batch
+        with long answers waits until the worker is idle, reading."""
+        size = self._batch_size(len(pending))
+        if worker.batch:
+            if len(worker.batch) > max(1, size // 2):
+                return
+            if sum(_task_size(task) for _, task in itertools.islice(pending, size)) > _AHEAD_BYTES:
+                return
+        chunk = [pending.popleft() for _ in range(min(size, len(pending)))]
+        if not worker.batch:
+            worker.sent = time.monotonic()
+        worker.batch.update(chunk)
+        worker.connection.send(chunk)
+
+    def _receive(self, worker: _Worker, pending: deque) -> Iterator[tuple[int, GradedAnswer]]:
+        """Every message waiting from one worker: 'ready', a group of answers of its batch, or its end."""
+        while True:
+            try:
+                message = worker.connection.recv()
+            except (EOFError, OSError):
+                message = None
+            if message == "ready":
+                worker.ready = True
+            elif message is None:  # the worker died
+                if worker.batch:
+                    index, task = self._give_back(worker, pending)
+                    yield index, self._failure(
+                        task, ERROR, "", "the checker's process stopped while grading this answer (for example out of memory)"
+                    )
+                self._replace(worker)
+                return
+            else:
+                for index, graded in message:
+                    worker.batch.pop(index, None)
+                    yield index, graded
+            try:
+                if not worker.connection.poll():
+                    return
+            except (EOFError, OSError):
+                continue
 
     def _failure(self, task: object, verdict: AnswerStatus, decided_by: str, message: str) -> object:
         """The result for a task whose worker died or ran out of time."""
@@ -402,6 +499,7 @@ class WorkerPool:
         for worker in self._workers:
             worker.process.join(timeout=2)
             _stop(worker)
+        gc.unfreeze()
 
 
 def _stop(worker: _Worker) -> None:
@@ -427,35 +525,55 @@ def mlp_recipe(net: MLP) -> dict:
     )
 
 
-def _limit_worker() -> None:  # pragma: no cover - runs in a child
-    """Ignore Ctrl-C (the parent's to handle) and cap the worker's address space."""
+def _task_size(task: object) -> int:
+    """Characters a task sends to a worker (its strings, roughly)."""
+    if isinstance(task, tuple):
+        return sum(len(str(item or "")) for item in task)
+    return len(repr(task))
+
+
+def _worker_main(  # pragma: no cover - runs in a child
+    connection: Connection,
+    network: MLP | dict | None,
+    time_limit: float,
+    report: bool,
+    job: Job = grade_answer,
+    progress=None,  # noqa: ANN001
+    run: Callable[[object], object] | None = None,
+) -> None:
+    """A worker: answers (``job`` on the network) or, with ``run``, any task of a :class:`Handler`."""
     import signal
 
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    try:
-        import resource
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
+    limit_memory()
+    if run is None:
+        net = network if isinstance(network, MLP) else MLP(**network)  # type: ignore[arg-type]
 
-        soft, hard = resource.getrlimit(resource.RLIMIT_AS)
-        limit = _MEMORY_LIMIT if hard == resource.RLIM_INFINITY else min(_MEMORY_LIMIT, hard)
-        resource.setrlimit(resource.RLIMIT_AS, (limit, hard))
-    except (ImportError, ValueError, OSError):
-        pass
+        def run(task: object) -> object:
+            identifier, answer, wrt = task  # type: ignore[misc]
+            return job(net, identifier, answer, wrt, time_limit=time_limit, report=report)
 
-
-def _worker_main(connection: Connection, network: MLP | dict, time_limit: float, report: bool, job: Job = grade_answer) -> None:  # pragma: no cover - runs in a child
-    _limit_worker()
-    net = network if isinstance(network, MLP) else MLP(**network)
-    context_for(net)
-    connection.send("ready")
+    progress = progress if progress is not None else [-1.0, 0.0]
+    connection.send("ready")  # what checking needs is built on the first answer, within its time limit
     while True:
         try:
-            task = connection.recv()
+            batch = connection.recv()
         except (EOFError, OSError):
             return
-        if task is None:
+        if batch is None:
             return
-        identifier, answer, wrt = task
-        connection.send(job(net, identifier, answer, wrt, time_limit=time_limit, report=report))
+        done: list[tuple[int, object]] = []
+        reported = time.monotonic()
+        for position, (index, task) in enumerate(batch):
+            progress[1] = time.monotonic()  # first when, then which: the parent reads which, then when
+            progress[0] = index
+            end_after(math.ceil(2 * time_limit) + 15)  # the parent kills it at 2T + 5 s, unless the parent is gone
+            done.append((index, run(task)))
+            end_after(0)
+            if position == len(batch) - 1 or time.monotonic() - reported > _REPORT_EVERY:
+                connection.send(done)
+                done, reported = [], time.monotonic()
+        progress[0] = -1
 
 
 @dataclass(frozen=True)
@@ -472,7 +590,7 @@ def run_isolated(
     handler: Handler, tasks: Sequence[object], *, workers: int, time_limit: float = 10.0, warm: Callable[[], None] | None = None
 ) -> Iterator[tuple[int, object]]:
     """Run ``handler.run`` on every task in worker processes — the hardened path of :func:`grade_answers`
-    (forked workers, one task at a time, killed after ``2·time_limit + 5`` s, a memory limit per worker) —
+    (forked workers fed in batches, each task killed after ``2·time_limit + 5`` s, a memory limit per worker) —
     and yield ``(index, result)`` as results come in.  ``warm`` runs in the parent before forking, so that
     workers share what it builds.  ``workers=0`` runs the tasks in this process (no hard limit)."""
     if warm is not None:
@@ -488,22 +606,9 @@ def run_isolated(
         pool.close()
 
 
-def _handler_main(connection: Connection, run: Callable[[object], object]) -> None:  # pragma: no cover - runs in a child
-    _limit_worker()
-    connection.send("ready")
-    while True:
-        try:
-            task = connection.recv()
-        except (EOFError, OSError):
-            return
-        if task is None:
-            return
-        connection.send(run(task))
-
-
 def check_isolated(net: MLP, wrt: str, answer: str, *, time_limit: float = 10.0) -> GradedAnswer:
-    """Check one answer in a worker process with a hard time limit (what ``symbackprop check`` uses)."""
-    warm_network(net, [wrt])
+    """Check one answer in a worker process with capped memory and a hard time limit (what ``symbackprop
+    check`` uses).  Everything the check needs is built in the worker, within those limits."""
     pool = WorkerPool(net, 1, time_limit=time_limit, report=True)
     try:
         for _, graded in pool.run([(0, ("answer", answer, wrt))]):

@@ -25,7 +25,7 @@ import re
 from dataclasses import dataclass
 
 import sympy as sp
-from lark import Lark, Token, Transformer
+from lark import Lark, Transformer
 from lark.exceptions import UnexpectedCharacters, UnexpectedInput, UnexpectedToken
 
 from .. import notation

@@ -19,11 +19,10 @@ from collections import OrderedDict
 from dataclasses import dataclass, field
 from typing import Callable, TypeVar
 
-import sympy as sp
-
 from .. import notation
 from ..errors import SymbackpropError
 from ..network import MLP
+from ..printing import sympy_latex
 from .check import AnswerCounterexample, Mistake, check_answer, parse_answer
 from .grading import ERROR, TIMEOUT, GradedAnswer, mlp_recipe, warm_network, WorkerPool, failure
 
@@ -46,9 +45,8 @@ class ParsedAnswer:
 
 @dataclass(frozen=True)
 class CheckOutcome:
-    """One checked answer.  ``status`` is one of correct, wrong, timeout (undecided), syntax error, error;
-    ``proved`` says whether a correct verdict rests on an exact identity (else on agreement at random
-    points, which is not a proof)."""
+    """One checked answer.  ``status`` is one of correct (always an exact identity: ``proved``), wrong,
+    undecided (agreement at random points only, which is not a proof), timeout, syntax error, error."""
 
     status: str
     feedback: str
@@ -76,7 +74,7 @@ def _parse(net: MLP, answer: str) -> ParsedAnswer:
     except Exception as error:  # noqa: BLE001 - every problem is the preview's message
         _, message = failure(error)
         return ParsedAnswer(False, message=message, position=getattr(error, "position", None))
-    return ParsedAnswer(True, latex=sp.latex(parsed), plain=notation.plain(parsed))
+    return ParsedAnswer(True, latex=sympy_latex(parsed), plain=notation.plain(parsed))
 
 
 def _check(net: MLP, wrt: str, answer: str, time_limit: float) -> CheckOutcome:
@@ -92,7 +90,7 @@ def _check(net: MLP, wrt: str, answer: str, time_limit: float) -> CheckOutcome:
         proved=verdict.proved,
         decided_by=verdict.decided_by,
         parameter=verdict.parameter,
-        answer_latex=sp.latex(verdict.parsed) if verdict.parsed is not None else "",
+        answer_latex=sympy_latex(verdict.parsed) if verdict.parsed is not None else "",
         mistake=verdict.mistake,
         counterexample=verdict.counterexample,
         notes=verdict.notes,

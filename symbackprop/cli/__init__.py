@@ -7,33 +7,64 @@ neither SymPy nor NumPy; each command imports what it needs when it runs.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from typing import Callable, Sequence
 
 from .. import __version__
 from ..errors import SymbackpropError
-from .options import add_network_options, network_from_args
+from .options import add_network_options, cli_wording, natural, network_from_args, positive_seconds
 
 __all__ = ["main", "build_parser"]
 
 
 def _prove(args: argparse.Namespace) -> int:
-    from ..derive import backprop, direct
-    from ..notation import plain, plain_name
-    from ..proof import prove
+    from .._kernel.size import gradient_terms
+    from ..errors import LimitError
+    from ..limits import run_limited
+    from ..notation import plain_name
 
     if args.general:
         return _prove_general(args)
     args.sizes = "4,4,4,4,2" if args.sizes is None else args.sizes
     net = network_from_args(args)
-    proof = prove(net, spot_check=args.spot_check)
-    print(proof.report())
     for name in args.show or ():
         parameter = net.parameter(name)
+        terms = gradient_terms(net, net.parameter_info(parameter).layer)  # before any symbolic work
+        if terms > _SHOW_TERM_LIMIT:
+            raise LimitError(
+                f"--show {name}: ∂e/∂{plain_name(parameter.name)} multiplied out has about {terms:,} terms, too long to "
+                f"print (limit {_SHOW_TERM_LIMIT:,}); the proof itself covers it — drop --show, or show a parameter of a later layer"
+            )
+    text, holds = run_limited(
+        _proof_report,
+        net,
+        args.spot_check,
+        tuple(args.show or ()),
+        time_limit=args.time_limit,
+        what=f"the proof for {list(net.sizes)}",
+        hint="allow more with --time-limit, or prove a network with fewer or narrower layers",
+    )
+    print(text)
+    return 0 if holds else 1
+
+
+_SHOW_TERM_LIMIT = 20_000  # terms of a derivative printed by prove --show
+
+
+def _proof_report(net, spot_check: int, shows: tuple[str, ...]) -> tuple[str, bool]:  # noqa: ANN001 - runs in a worker
+    from ..derive import backprop, direct
+    from ..notation import plain, plain_name
+    from ..proof import prove
+
+    proof = prove(net, spot_check=spot_check)
+    lines = [proof.report()]
+    for name in shows:
+        parameter = net.parameter(name)
         label = plain_name(parameter.name)
-        print(f"\n∂e/∂{label} by backprop: {plain(backprop(net)[parameter])}")
-        print(f"∂e/∂{label} directly:    {plain(direct(net, [parameter])[parameter])}")
-    return 0 if proof.holds else 1
+        lines.append(f"\n∂e/∂{label} by backprop: {plain(backprop(net)[parameter])}")
+        lines.append(f"∂e/∂{label} directly:    {plain(direct(net, [parameter])[parameter])}")
+    return "\n".join(lines), proof.holds
 
 
 COMMANDS: dict[str, tuple[str, Callable[[argparse.ArgumentParser], None], Callable[[argparse.Namespace], int]]] = {}
@@ -41,21 +72,30 @@ COMMANDS: dict[str, tuple[str, Callable[[argparse.ArgumentParser], None], Callab
 
 def _prove_general(args: argparse.Namespace) -> int:
     from ..errors import SpecError
-    from ..general import prove_general
+    from ..limits import run_limited
 
     given = [flag for flag, value in (("--sizes", args.sizes is not None), ("--show", args.show), ("--bias", args.bias)) if value]
     if given or args.activation != "phi" or args.output or args.loss != "squared":
         raise SpecError("--general proves the statements for every network at once; it takes no network options")
+    report, holds = run_limited(_general_report, time_limit=args.time_limit, what="the general proof", hint="allow more with --time-limit")
+    print(report)
+    return 0 if holds else 1
+
+
+def _general_report() -> tuple[str, bool]:  # runs in a worker
+    from ..general import prove_general
+
     proof = prove_general()
-    print(proof.report())
-    return 0 if proof.holds else 1
+    return proof.report(), proof.holds
 
 
 def _register_prove(parser: argparse.ArgumentParser) -> None:
     add_network_options(parser, sizes=None)
     parser.add_argument("--general", action="store_true", help="prove the recursion for every depth and width, and the multi-class results for every C")
-    parser.add_argument("--spot-check", type=int, default=2, metavar="N", help="random points for the numeric check (0: none)")
+    parser.add_argument("--spot-check", type=natural, default=2, metavar="N", help="random points for the numeric check (0: none)")
     parser.add_argument("--show", action="append", metavar="PARAM", help="print ∂e/∂PARAM both ways, e.g. --show w^1_11")
+    parser.add_argument("--time-limit", type=positive_seconds, default=600.0, metavar="S",
+                        help="give up after S seconds (default 600); memory is capped too")
 
 
 COMMANDS["prove"] = ("derive ∂e/∂w both ways and prove them equal, exactly", _register_prove, _prove)
@@ -135,18 +175,25 @@ def _register_claims(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--plot", metavar="FILE.png", help="write the L14 gradient-norm figure (norm against depth)")
     parser.add_argument("--tex", metavar="FILE.tex", help="also write the claims as a LaTeX document")
     parser.add_argument("--quick", action="store_true", help="fewer random samples (seconds faster)")
+    parser.add_argument("--force", action="store_true", help="replace --plot/--tex even if symbackprop did not write them")
 
 
 def _claims(args: argparse.Namespace) -> int:
     from ..emit.document import write_document
+    from ..errors import SpecError
+    from ..files import prepare_output
     from ..lecture.claims import claims_section, claims_table, lecture_claims
 
-    claims = lecture_claims(quick=args.quick, plot=args.plot)
+    if args.tex:  # refused before the work, not after
+        if not args.tex.endswith(".tex"):
+            raise SpecError(f"--tex must name a .tex file, got {args.tex!r}")
+        prepare_output(args.tex, force=args.force)
+    claims = lecture_claims(quick=args.quick, plot=args.plot, force=args.force)
     print(claims_table(claims))
     if args.plot:
         print(f"\nL14 plot: {args.plot}")
     if args.tex:
-        write_document(args.tex, [claims_section()], title="The lecture's claims, L1--L22", command="symbackprop claims")
+        write_document(args.tex, [claims_section()], title="The lecture's claims, L1--L22", command="symbackprop claims", force=args.force)
         print(f"LaTeX:    {args.tex}")
     return 0 if all(claim.confirms for claim in claims) else 1
 
@@ -173,12 +220,13 @@ COMMANDS["schedule"] = ("decide whether a step-size schedule satisfies Σγ_k = 
 def _register_demo(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--out", default="symbackprop-demo", metavar="DIR", help="where the files go (default ./symbackprop-demo)")
     parser.add_argument("--no-pdf", action="store_true", help="do not run pdflatex even when it is installed")
+    parser.add_argument("--force", action="store_true", help="replace files in DIR even if symbackprop did not write them")
 
 
 def _demo(args: argparse.Namespace) -> int:
     from ..lecture.demo import run_demo
 
-    return 0 if run_demo(args.out, pdf=not args.no_pdf).ok else 1
+    return 0 if run_demo(args.out, pdf=not args.no_pdf, force=args.force).ok else 1
 
 
 COMMANDS["demo"] = ("the whole lecture on its example: derive, prove, train, claims, documents", _register_demo, _demo)
@@ -191,28 +239,26 @@ def _register_check(parser: argparse.ArgumentParser) -> None:
     answer.add_argument("--answer", metavar="TEXT", help="one answer, plain or LaTeX, e.g. \"delta^2_1 * sigma'(z^2_1)\"")
     answer.add_argument("--answers", metavar="FILE.csv", help="grade a class: a CSV with columns id, answer (and optionally wrt)")
     parser.add_argument("--out", metavar="FILE.csv", help="where the results CSV goes (default: standard output)")
-    parser.add_argument("--jobs", type=int, default=None, metavar="N", help="worker processes (default: every core)")
-    parser.add_argument("--time-limit", type=float, default=10.0, metavar="S", help="seconds per answer (default 10)")
-    parser.add_argument("--no-progress", action="store_true", help="no progress bar")
+    parser.add_argument("--force", action="store_true", help="replace --out even if it is not a results file symbackprop wrote")
+    parser.add_argument("--jobs", type=natural, default=None, metavar="N", help="worker processes (default: every core; 0: this process)")
+    parser.add_argument("--time-limit", type=positive_seconds, default=10.0, metavar="S",
+                        help="seconds per answer (default 10); a worker is stopped after 2S + 5 s")
+    parser.add_argument("--no-progress", action="store_true", help="no progress bar (there is none when standard error is not a terminal)")
 
 
 def _check(args: argparse.Namespace) -> int:
     import time
 
-    from ..answers.grading import (
-        check_isolated,
-        grade_answers,
-        read_answers,
-        write_results,
-    )
-    from ..errors import AnswerSyntaxError, DataError, SpecError
+    from ..answers.grading import GRADED, RESULT_COLUMNS, check_isolated, grade_answers, read_answers, write_results
+    from ..errors import AnswerSyntaxError, SpecError
+    from ..files import prepare_output
 
-    if not args.time_limit > 0:
-        raise SpecError("--time-limit must be a positive number of seconds")
     net = network_from_args(args)
     if args.answer is not None:
         if not args.wrt:
             raise SpecError("--wrt is required with --answer (e.g. --wrt b^2_1)")
+        if args.out:
+            raise SpecError("--out writes the results of --answers FILE.csv; one --answer is reported here")
         net.parameter(args.wrt)
         graded = check_isolated(net, args.wrt, args.answer, time_limit=args.time_limit)
         if graded.verdict == "syntax error":
@@ -220,30 +266,37 @@ def _check(args: argparse.Namespace) -> int:
         if graded.verdict == "error":
             raise SpecError(graded.feedback)
         print(graded.report or graded.feedback)
-        return 0 if graded.verdict == "correct" else 1
+        return {"correct": 0, "wrong": 1}.get(graded.verdict, 3)  # 3: undecided (numbers only, or out of time)
     if args.wrt:
         net.parameter(args.wrt)
-    if args.jobs is not None and args.jobs < 0:
-        raise SpecError("--jobs must be 0 (grade in this process) or more")
+    if args.out:  # refuse before grading, not after
+        prepare_output(args.out, inputs=[args.answers], force=args.force, csv_header=RESULT_COLUMNS)
     rows = read_answers(args.answers)
-    if not args.wrt and any(not row.get("wrt") and not row.get("problem") for row in rows):
-        raise DataError("some rows have no wrt column value: pass --wrt PARAM for them")
     started = time.perf_counter()
     graded = grade_answers(net, rows, wrt=args.wrt, workers=args.jobs, time_limit=args.time_limit, progress=not args.no_progress)
     seconds = time.perf_counter() - started
     if args.out:
-        write_results(args.out, graded)
+        write_results(args.out, graded, inputs=[args.answers], force=args.force)
     else:
         write_results(sys.stdout, graded)
     counts: dict[str, int] = {}
     for item in graded:
         counts[item.verdict] = counts.get(item.verdict, 0) + 1
-    summary = ", ".join(f"{count} {verdict}" for verdict, count in sorted(counts.items()))
+    done = ", ".join(f"{counts[verdict]} {verdict}" for verdict in GRADED if counts.get(verdict)) or "none"
+    open_rows = [item for item in graded if item.verdict not in GRADED]
     rate = len(graded) / seconds if seconds > 0 else float("inf")
-    print(f"graded {len(graded)} answers in {seconds:.1f} s ({rate:.0f} answers/s): {summary}", file=sys.stderr)
+    summary = f"graded {len(graded) - len(open_rows)} of {len(graded)} rows in {seconds:.1f} s ({rate:.0f} rows/s): {done}"
+    if open_rows:
+        kinds = ", ".join(f"{counts[verdict]} {verdict}" for verdict in sorted(counts) if verdict not in GRADED)
+        summary += f"; {len(open_rows)} not graded ({kinds}) — see their feedback"
+    print(summary, file=sys.stderr)
+    for item in open_rows[:5]:
+        print(f"  {item.id}: {item.verdict}: {item.feedback.splitlines()[0] if item.feedback else item.decided_by}", file=sys.stderr)
+    if len(open_rows) > 5:
+        print(f"  … and {len(open_rows) - 5} more", file=sys.stderr)
     if args.out:
         print(f"results written to {args.out}", file=sys.stderr)
-    return 0
+    return 1 if open_rows else 0
 
 
 COMMANDS["check"] = ("check a homework answer for ∂e/∂θ, or grade a class from a CSV", _register_check, _check)
@@ -322,8 +375,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     try:
         return args.run(args)
+    except BrokenPipeError:  # the reader went away (e.g. `symbackprop prove | head -4`): stop quietly
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())  # Python flushes stdout on exit; let that succeed
+        return 1
     except SymbackpropError as error:
-        print(f"symbackprop {args.command}: error: {error}", file=sys.stderr)
+        print(f"symbackprop {args.command}: error: {cli_wording(str(error))}", file=sys.stderr)
         return 2
     except OSError as error:  # an output path that cannot be written, a file that cannot be read
         where = f": {error.filename}" if error.filename else ""

@@ -22,6 +22,7 @@ def register(parser: argparse.ArgumentParser) -> None:
     target.add_argument("--out", metavar="FILE.tex", help="write the document here")
     target.add_argument("--all", metavar="DIR", help="regenerate every committed document (derivations/) into DIR")
     parser.add_argument("--pdf", action="store_true", help="also compile the document with pdflatex")
+    parser.add_argument("--force", action="store_true", help="replace existing files even if symbackprop did not write them")
     parser.epilog = (
         "Without network options the document covers the whole lecture (L1-L22); with any of --sizes, "
         "--activation, --output, --bias, --loss it derives that network."
@@ -35,16 +36,24 @@ def _network_given(args: argparse.Namespace) -> bool:
 def run(args: argparse.Namespace) -> int:
     from ..emit.document import build_document
     from ..errors import SpecError, ToolNotFoundError
+    from ..files import prepare_output, write_text
     from ..lecture.regenerate import DERIVATIONS, regenerate
 
     if args.all is not None:
         if _network_given(args) or args.parameter or args.out:
             raise SpecError("--all regenerates the committed documents; it takes no network options")
-        paths = regenerate(args.all)
+        if args.pdf:
+            for name in DERIVATIONS:
+                prepare_output(Path(args.all) / name, force=args.force)
+                prepare_output((Path(args.all) / name).with_suffix(".pdf"), force=args.force)
+        paths = regenerate(args.all, force=args.force)
     else:
         out = Path(args.out)
         if out.suffix != ".tex":
             raise SpecError(f"--out must name a .tex file, got {args.out!r}")
+        prepare_output(out, force=args.force)  # refused before the work, not after
+        if args.pdf:
+            prepare_output(out.with_suffix(".pdf"), force=args.force)
         if _network_given(args):
             sections, title = _network_document(args)
             document = build_document(sections, title=title)
@@ -53,9 +62,7 @@ def run(args: argparse.Namespace) -> int:
                 raise SpecError("--parameter needs a network (--sizes …); the lecture document fixes its own")
             lecture = DERIVATIONS["lecture.tex"]
             document = build_document(lecture.sections(), title=lecture.title, abstract=lecture.abstract)
-        out.parent.mkdir(parents=True, exist_ok=True)
-        out.write_text(document, encoding="ascii")
-        paths = [out]
+        paths = [write_text(out, document, encoding="ascii", force=args.force)]
     for path in paths:
         print(f"wrote {path}")
     if args.pdf:
@@ -63,7 +70,7 @@ def run(args: argparse.Namespace) -> int:
 
         for path in paths:
             try:
-                result = compile_pdf(path, output_dir=path.parent)
+                result = compile_pdf(path, output_dir=path.parent, force=args.force)
             except ToolNotFoundError as error:
                 print(f"symbackprop derive: no PDF: {error}", file=sys.stderr)
                 return 1

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import argparse
+import re
 
-__all__ = ["add_network_options", "network_from_args"]
+__all__ = ["add_network_options", "network_from_args", "cli_wording", "natural", "positive_seconds"]
 
 
 def add_network_options(parser: argparse.ArgumentParser, *, sizes: str | None = "2,2,1", loss: str = "squared") -> None:
@@ -25,3 +26,44 @@ def network_from_args(args: argparse.Namespace):  # noqa: ANN201 - MLP
 
     activation = args.activation.split(",") if "," in args.activation else args.activation
     return MLP(args.sizes, activation=activation, output=args.output, bias=args.bias, loss=args.loss)
+
+
+def natural(text: str) -> int:
+    """An argparse type: a whole number ≥ 0 (the error names the flag, as argparse does)."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"expected 0 or more, got {value}")
+    return value
+
+
+def positive_seconds(text: str) -> float:
+    """An argparse type: a number of seconds > 0."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number of seconds, got {text!r}") from None
+    if not value > 0 or value != value or value == float("inf"):
+        raise argparse.ArgumentTypeError(f"expected a positive number of seconds, got {text}")
+    return value
+
+
+# Python spellings in the library's messages, and the command line's: bias=True → --bias,
+# output='softmax' → --output softmax, loss="kl" → --loss kl.
+_PYTHON_OPTION = re.compile(r"\b(sizes|activation|output|bias|loss)=(?:True\b|'([^']*)'|\"([^\"]*)\"|([A-Za-z0-9_.,]+))")
+
+
+def cli_wording(message: str) -> str:
+    """A library message with its advice in the command line's terms: the flag, not the Python keyword.
+
+    >>> cli_wording("this network has no biases (build it with bias=True); pass output='softmax'")
+    'this network has no biases (build it with --bias); pass --output softmax'
+    """
+
+    def flag(match: re.Match) -> str:
+        name, value = match.group(1), next((group for group in match.groups()[1:] if group is not None), None)
+        return f"--{name}" if value is None else f"--{name} {value}"
+
+    return _PYTHON_OPTION.sub(flag, message)

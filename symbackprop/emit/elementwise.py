@@ -75,7 +75,7 @@ _SEMANTICS: dict[str, Callable[..., sp.Expr]] = {
     "exp": sp.exp,
     "log": sp.log,
     "relu": relu,
-    "heaviside": sp.Heaviside,
+    "heaviside": lambda a: sp.Heaviside(a, 0),  # H(0) = 0: the code below computes numpy.heaviside(·, 0.0)
     "softplus": softplus,
     "xlogy": xlogy,
 }
@@ -233,6 +233,8 @@ class _Lowering:
         }.get(type(expr))
         if kind is None:
             raise NotSupportedError(f"no NumPy form for {type(expr).__name__} (please report)")
+        if kind == "heaviside" and (len(expr.args) < 2 or expr.args[1] != 0):
+            raise NotSupportedError(f"{expr}: the compiled code takes H(0) = 0 (ReLU'(0) = 0); write Heaviside(z, 0)")
         arguments = expr.args[:1] if kind == "heaviside" else expr.args
         values = tuple(self.value(argument) for argument in arguments)
         if kind == "xlogy":

@@ -18,8 +18,9 @@ from pathlib import Path
 import numpy as np
 
 from ..errors import LatexError, ToolNotFoundError
+from ..files import atomic_path, prepare_output
 
-__all__ = ["CompileResult", "compile_pdf", "pdflatex_available", "page_overflow", "PageOverflow"]
+__all__ = ["CompileResult", "compile_pdf", "pdflatex_available", "page_overflow", "PageOverflow", "CREATOR"]
 
 _INSTALL_HINT = "install TeX Live (Debian/Ubuntu: apt-get install texlive-latex-base)"
 
@@ -42,20 +43,28 @@ _OVERFULL = re.compile(r"^Overfull \\[hv]box .*$", re.M)
 _PAGES = re.compile(r"Output written on .*?\((\d+) pages?")
 
 
-def compile_pdf(tex: str | Path, *, output_dir: str | Path | None = None, timeout: float = 120) -> CompileResult:
-    """Compile a .tex file with ``pdflatex -halt-on-error`` (in a scratch directory; the PDF is copied
-    to ``output_dir``, default: next to the .tex)."""
+CREATOR = r"\pdfinfo{/Creator (symbackprop)}"
+"""Given to pdflatex before the document, so that every PDF symbackprop makes names it as its Creator
+(how :func:`symbackprop.files.is_symbackprop_output` recognises it) — the .tex files stay unchanged."""
+
+
+def compile_pdf(tex: str | Path, *, output_dir: str | Path | None = None, timeout: float = 120, force: bool = False) -> CompileResult:
+    """Compile a .tex file with ``pdflatex -halt-on-error`` in a scratch directory; the PDF (Creator:
+    symbackprop) is then copied to ``output_dir`` (default: next to the .tex) under the output policy —
+    atomically, and over an existing PDF only when symbackprop made it, or with ``force``."""
     executable = shutil.which("pdflatex")
     if executable is None:
         raise ToolNotFoundError(f"pdflatex is not installed, so no PDF was made; {_INSTALL_HINT}")
     source = Path(tex).resolve()
     target_dir = Path(output_dir) if output_dir is not None else source.parent
+    destination = prepare_output(target_dir / (source.stem + ".pdf"), inputs=[source], force=force)
     with tempfile.TemporaryDirectory(prefix="symbackprop-tex-") as scratch:
         shutil.copy(source, Path(scratch) / source.name)
         env = dict(os.environ, TEXMFOUTPUT=scratch)
         try:
             run = subprocess.run(
-                [executable, "-interaction=nonstopmode", "-halt-on-error", "-no-shell-escape", source.name],
+                [executable, "-interaction=nonstopmode", "-halt-on-error", "-no-shell-escape", f"-jobname={source.stem}",
+                 CREATOR + r"\input{" + source.name + "}"],
                 cwd=scratch,
                 capture_output=True,
                 text=True,
@@ -70,9 +79,8 @@ def compile_pdf(tex: str | Path, *, output_dir: str | Path | None = None, timeou
         pdf = Path(scratch) / (source.stem + ".pdf")
         if run.returncode != 0 or not pdf.exists():
             raise LatexError(f"pdflatex failed on {source.name}: {_first_error(log)}")
-        target_dir.mkdir(parents=True, exist_ok=True)
-        destination = target_dir / pdf.name
-        shutil.copy(pdf, destination)
+        with atomic_path(destination) as temporary:
+            shutil.copyfile(pdf, temporary)
     pages = _PAGES.search(log)
     return CompileResult(destination, log, tuple(_OVERFULL.findall(log)), int(pages.group(1)) if pages else 0)
 

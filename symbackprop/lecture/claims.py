@@ -37,6 +37,7 @@ from ..train import exact_line_search
 from . import divergence
 from .cost import sample_gradient_cost
 from .examples import Comparison, compare_methods
+from ..plots import check_plot_path
 from .gradient_norms import LayerNorms, plot_gradient_norms, vanishing_gradients_study
 from .identities import chain_rule_identities
 from .schedules import K, robbins_monro
@@ -448,11 +449,14 @@ def _settle(quick: bool) -> tuple[tuple[Claim, ...], tuple[LayerNorms, ...]]:
     return claims, tuple(context.norms)
 
 
-def lecture_claims(*, quick: bool = False, plot: str | Path | None = None) -> tuple[Claim, ...]:
-    """Settle L1–L22 (once per process); ``plot`` writes the L14 gradient-norm figure; ``quick`` uses fewer samples."""
+def lecture_claims(*, quick: bool = False, plot: str | Path | None = None, force: bool = False) -> tuple[Claim, ...]:
+    """Settle L1–L22 (once per process); ``plot`` writes the L14 gradient-norm figure (under the output
+    policy; ``force`` replaces a file symbackprop did not write); ``quick`` uses fewer samples."""
+    if plot is not None:
+        check_plot_path(plot, force=force)  # refuse before the work, not after
     claims, norms = _settle(quick)
     if plot is not None:
-        plot_gradient_norms(norms, plot)
+        plot_gradient_norms(norms, plot, force=force)
     return claims
 
 

@@ -17,6 +17,7 @@ from typing import Callable
 from ..data import lecture_example
 from ..derive import backprop, direct
 from ..errors import LatexError, ToolNotFoundError
+from ..files import OverwriteError, prepare_output
 from ..network import MLP
 from ..notation import plain, plain_name
 from ..proof import prove
@@ -44,11 +45,21 @@ class DemoResult:
         return self.proved and self.trained and self.claims_confirmed
 
 
-def run_demo(directory: str | Path = "symbackprop-demo", *, pdf: bool = True, echo: Callable[[str], None] = print) -> DemoResult:
-    """Run the demo, writing into ``directory`` (created if needed); ``echo`` receives each output line."""
+OUTPUTS = ("loss.png", "gradient-norms.png", "lecture.tex", "lecture.pdf")
+
+
+def run_demo(
+    directory: str | Path = "symbackprop-demo", *, pdf: bool = True, echo: Callable[[str], None] = print, force: bool = False
+) -> DemoResult:
+    """Run the demo, writing :data:`OUTPUTS` into ``directory`` (created if needed) under the output policy:
+    every file is checked before anything runs, and one that symbackprop did not write is replaced only
+    with ``force``.  ``echo`` receives each output line."""
     started = time.perf_counter()
     out = Path(directory)
-    out.mkdir(parents=True, exist_ok=True)
+    if out.exists() and not out.is_dir():
+        raise OverwriteError(f"{out} is a file, not a folder; name a folder for the demo's files")
+    for name in OUTPUTS if pdf else OUTPUTS[:-1]:
+        prepare_output(out / name, force=force)
     result = DemoResult(out)
     data = lecture_example()
 
@@ -72,7 +83,7 @@ def run_demo(directory: str | Path = "symbackprop-demo", *, pdf: bool = True, ec
     echo("")
 
     echo("2. Train with the lecture's optimisers (gradients compiled from the proven expressions)")
-    comparison = compare_methods("lecture", plot=out / "loss.png", quiet=True)
+    comparison = compare_methods("lecture", plot=out / "loss.png", quiet=True, force=force)
     result.files["loss plot"] = comparison.plot  # type: ignore[assignment]
     for line in comparison.table().splitlines()[4:]:
         if line and not line.startswith(("data", "network", "plot")):
@@ -81,7 +92,7 @@ def run_demo(directory: str | Path = "symbackprop-demo", *, pdf: bool = True, ec
     result.trained = all(run.E_final < run.E_initial for run in comparison.results)
 
     echo("3. The lecture's claims L1–L22")
-    claims = lecture_claims(plot=out / "gradient-norms.png")
+    claims = lecture_claims(plot=out / "gradient-norms.png", force=force)
     result.files["gradient-norm plot (L14)"] = out / "gradient-norms.png"
     counts = Counter(status for claim in claims for status in claim.status)
     confirmed = sum(claim.confirms for claim in claims)
@@ -95,13 +106,13 @@ def run_demo(directory: str | Path = "symbackprop-demo", *, pdf: bool = True, ec
     lecture = DERIVATIONS["lecture.tex"]
     from ..emit.document import write_document
 
-    tex = write_document(out / "lecture.tex", lecture.sections(), title=lecture.title, abstract=lecture.abstract, command="symbackprop demo")
+    tex = write_document(out / "lecture.tex", lecture.sections(), title=lecture.title, abstract=lecture.abstract, command="symbackprop demo", force=force)
     result.files["LaTeX document"] = tex
     if pdf:
         from ..emit.pdf import compile_pdf
 
         try:
-            compiled = compile_pdf(tex, output_dir=out)
+            compiled = compile_pdf(tex, output_dir=out, force=force)
             result.files["PDF"] = compiled.pdf
             result.pdf_note = f"{compiled.pages} pages" + (f", {len(compiled.overfull)} overfull line(s)" if compiled.overfull else "")
         except ToolNotFoundError as error:

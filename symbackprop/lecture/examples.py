@@ -17,7 +17,7 @@ from ..data import Dataset, load_example
 from ..errors import DataError, ShapeError, SpecError
 from ..model import CompiledModel, compile
 from ..network import MLP
-from ..plots import plot_losses
+from ..plots import check_plot_path, plot_losses
 from ..train import METHODS, TrainingResult, train_methods
 
 __all__ = ["ExampleSetup", "SETUPS", "Comparison", "compare_methods", "default_setup"]
@@ -135,10 +135,12 @@ def compare_methods(
     """Train the chosen methods (``"all"`` = gd, gd-exact, sgd, minibatch) on an example or ``data``; plot if asked.
 
     Unset options take the example's setup (:data:`SETUPS`) or, for a user's data, :func:`default_setup`.
-    The plot is never written over ``inputs`` (the user's data file) nor, unless ``force``, over a file
-    symbackprop did not write.
-    This is what ``symbackprop train`` runs, and what a demo can call.
+    This is what ``symbackprop train`` runs, and what a demo can call.  The plot is written under the
+    output policy: never over ``inputs`` (the user's data file) nor, unless ``force``, over a file symbackprop
+    did not write; its path is checked before training.
     """
+    if plot is not None:
+        check_plot_path(plot, inputs=inputs, force=force)
     dataset = data if data is not None else load_example(example)
     setup = default_setup(dataset) if data is not None else SETUPS[example]
     chosen = list(METHODS) if methods == "all" else [methods] if isinstance(methods, str) else list(methods)

@@ -21,6 +21,7 @@ import sympy as sp
 from ..derive import output_delta
 from ..model import compile as compile_model
 from ..network import MLP
+from ..plots import check_plot_path, save_png
 
 __all__ = ["LayerNorms", "LayerNormEvaluator", "gradient_norms", "vanishing_gradients_study", "plot_gradient_norms"]
 
@@ -128,12 +129,13 @@ def vanishing_gradients_study(*, depth: int = 10, width: int = 8, samples: int =
     ]
 
 
-def plot_gradient_norms(studies: Sequence[LayerNorms], path: str | Path, *, dpi: int = 120) -> Path:
-    """Two panels against the layer ℓ (log scale): median ‖∇_{W^ℓ} e‖₂ and median ‖V^{ℓ+1}⋯V^L δ^L‖₂."""
+def plot_gradient_norms(studies: Sequence[LayerNorms], path: str | Path, *, dpi: int = 120, force: bool = False) -> Path:
+    """Two panels against the layer ℓ (log scale): median ‖∇_{W^ℓ} e‖₂ and median ‖V^{ℓ+1}⋯V^L δ^L‖₂.
+    Written under the output policy (:func:`symbackprop.plots.save_png`)."""
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
 
-    path = Path(path)
+    path = check_plot_path(path, force=force)
     figure = Figure(figsize=(12, 4.8))
     FigureCanvasAgg(figure)
     left, right = figure.add_subplot(1, 2, 1), figure.add_subplot(1, 2, 2)
@@ -152,6 +154,4 @@ def plot_gradient_norms(studies: Sequence[LayerNorms], path: str | Path, *, dpi:
         hidden = len(studies[0].sizes) - 2
         figure.suptitle(f"L14: vanishing and exploding gradients — {hidden} hidden layers of width {studies[0].sizes[1]}, linear output")
     figure.tight_layout()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    figure.savefig(path, dpi=dpi)
-    return path
+    return save_png(figure, path, dpi=dpi, force=force)

@@ -16,6 +16,7 @@ from ..emit.multiclass import prediction_section
 from ..emit.network_doc import network_section
 from ..emit.optimisers import optimisers_section
 from ..emit.preface import notation_section
+from ..files import prepare_output, write_text
 from ..network import MLP
 from .document import lecture_sections
 from .gradient_flow import gradient_flow_section
@@ -108,13 +109,10 @@ def render(name: str) -> str:
     return build_document(derivation.sections(), title=derivation.title, abstract=derivation.abstract, command=REGENERATE_COMMAND)
 
 
-def regenerate(directory: str | Path = "derivations", names: Sequence[str] | None = None) -> list[Path]:
-    """Write the documents of :data:`DERIVATIONS` into ``directory``; returns the paths written."""
+def regenerate(directory: str | Path = "derivations", names: Sequence[str] | None = None, *, force: bool = False) -> list[Path]:
+    """Write the documents of :data:`DERIVATIONS` into ``directory`` under the output policy (every file
+    is checked before the first is written; ``force`` replaces files symbackprop did not write); returns
+    the paths written."""
     directory = Path(directory)
-    directory.mkdir(parents=True, exist_ok=True)
-    written = []
-    for name in names or DERIVATIONS:
-        path = directory / name
-        path.write_text(render(name), encoding="ascii")
-        written.append(path)
-    return written
+    paths = [prepare_output(directory / name, force=force) for name in names or DERIVATIONS]
+    return [write_text(path, render(path.name), encoding="ascii", force=force) for path in paths]

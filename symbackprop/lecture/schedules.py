@@ -10,12 +10,12 @@ decide, the verdict says "undecided" rather than guessing.
 
 from __future__ import annotations
 
-import multiprocessing
 from dataclasses import dataclass
 
 import sympy as sp
 
-from ..errors import NotSupportedError, SymbackpropError
+from ..errors import NotSupportedError
+from ..limits import run_limited
 
 __all__ = ["K", "ScheduleVerdict", "robbins_monro", "check_schedule"]
 
@@ -32,10 +32,13 @@ class ScheduleVerdict:
     sum_diverges: bool | None
     squares_converge: bool | None
     positivity_method: str
+    undefined: str = ""  # where γ_k is not a real number (then nothing else is decided), e.g. "γ_3 = 1/0"
 
     @property
     def satisfied(self) -> bool | None:
         """Robbins–Monro: γ_k > 0, Σγ_k = ∞ and Σγ_k² < ∞ (None when any part is undecided)."""
+        if self.undefined:
+            return False
         parts = (self.positive, self.sum_diverges, self.squares_converge)
         if any(part is False for part in parts):
             return False
@@ -65,6 +68,15 @@ class ScheduleVerdict:
 
         k = "k"
         verdict = {True: "satisfies", False: "does NOT satisfy", None: "cannot be decided for"}[self.satisfied]
+        if self.undefined:
+            return "\n".join(
+                [
+                    f"γ_{k} = {sp.sstr(self.schedule)}",
+                    f"  γ_k is not defined for every k ≥ 0: {self.undefined}",
+                    "  A step size must be a positive number for every k = 0, 1, 2, …, so the sums are not asked.",
+                    "  The schedule does NOT satisfy the Robbins–Monro conditions of L5.",
+                ]
+            )
         return "\n".join(
             [
                 f"γ_{k} = {sp.sstr(self.schedule)}",
@@ -87,6 +99,9 @@ def robbins_monro(schedule: sp.Expr, k: sp.Symbol = K) -> ScheduleVerdict:
     first = schedule.subs(k, 0)
     if first.has(sp.zoo, sp.nan, sp.oo, -sp.oo) or not first.is_finite:
         raise NotSupportedError("γ_0 is undefined: the lecture's k starts at 0 (write e.g. 1/(k+1), not 1/k)")
+    undefined = _undefined(schedule, k)
+    if undefined:
+        return ScheduleVerdict(schedule, False, None, None, "", undefined=undefined)
     positive, method = _positivity(schedule, k)
     return ScheduleVerdict(
         schedule=schedule,
@@ -95,6 +110,28 @@ def robbins_monro(schedule: sp.Expr, k: sp.Symbol = K) -> ScheduleVerdict:
         squares_converge=_convergent(schedule**2, k),
         positivity_method=method,
     )
+
+
+_SAMPLES = (*range(0, 50), 100, 1000, 10**6)
+
+
+def _undefined(schedule: sp.Expr, k: sp.Symbol) -> str:
+    """Where γ_k is not a real number ("" when it is one everywhere we can tell): a zero of the
+    denominator at a whole k ≥ 0 (found exactly, for polynomial denominators), or a sampled k at which
+    it is infinite, undefined or complex."""
+    _, denominator = sp.fraction(sp.together(schedule))
+    if denominator.has(k) and denominator.is_polynomial(k):
+        poles = sp.solveset(denominator, k, sp.S.Naturals0)
+        if isinstance(poles, sp.FiniteSet) and poles:
+            first = min(poles)
+            return f"γ_{first} divides by zero ({sp.sstr(denominator)} = 0 at k = {first})"
+    for n in _SAMPLES:
+        value = schedule.subs(k, n)
+        if value.has(sp.zoo, sp.nan, sp.oo, -sp.oo) or value.is_finite is False:
+            return f"γ_{n} = {sp.sstr(value)} is not a number"
+        if value.is_extended_real is False:
+            return f"γ_{n} = {sp.sstr(value)} is not a real number"
+    return ""
 
 
 def _convergent(term: sp.Expr, k: sp.Symbol) -> bool | None:
@@ -135,38 +172,8 @@ def check_schedule(text: str, *, time_limit: float = 30.0) -> ScheduleVerdict:
 
 
 def _with_time_limit(schedule: sp.Expr, seconds: float) -> ScheduleVerdict:
-    """Run :func:`robbins_monro` in a forked child that is killed after ``seconds`` (SymPy's summation
-    tests can take unbounded time on unusual input)."""
-    methods = multiprocessing.get_all_start_methods()
-    if "fork" not in methods:  # pragma: no cover - Windows: no hard limit, the parser's bounds remain
-        return robbins_monro(schedule)
-    context = multiprocessing.get_context("fork")
-    receiver, sender = context.Pipe(duplex=False)
-    child = context.Process(target=_decide_in_child, args=(schedule, sender), daemon=True)
-    child.start()
-    sender.close()
-    try:
-        if not receiver.poll(seconds):
-            raise NotSupportedError(f"SymPy could not decide this schedule within {seconds:g} s")
-        outcome = receiver.recv()
-    except EOFError:
-        raise NotSupportedError("deciding this schedule failed unexpectedly") from None
-    finally:
-        if child.is_alive():
-            child.kill()
-        child.join(timeout=5)
-        receiver.close()
-    if isinstance(outcome, ScheduleVerdict):
-        return outcome
-    raise NotSupportedError(str(outcome))
-
-
-def _decide_in_child(schedule: sp.Expr, sender) -> None:  # noqa: ANN001  # pragma: no cover - runs in the child
-    try:
-        sender.send(robbins_monro(schedule))
-    except SymbackpropError as error:
-        sender.send(str(error))
-    except Exception as error:  # noqa: BLE001 - anything SymPy raises becomes a message, not a traceback
-        sender.send(f"SymPy could not decide this schedule ({type(error).__name__})")
-    finally:
-        sender.close()
+    """Run :func:`robbins_monro` in a forked child with capped memory, stopped after ``seconds`` (SymPy's
+    summation tests can take unbounded time on unusual input)."""
+    return run_limited(
+        robbins_monro, schedule, time_limit=seconds, what="SymPy's decision of this schedule", hint="write the schedule more simply, or allow more time with --time-limit"
+    )

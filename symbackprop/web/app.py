@@ -130,6 +130,8 @@ def _finite(value: float | None) -> float | None:
 def _verdict(outcome: CheckOutcome) -> str:
     if outcome.status == "correct":
         return "correct" if outcome.proved else "agrees_numerically"
+    if outcome.status == "undecided":  # agreement at random points only: shown as such, never as correct
+        return "agrees_numerically"
     return _STATUS_VERDICT.get(outcome.status, "error")
 
 

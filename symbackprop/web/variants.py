@@ -19,7 +19,7 @@ from ..errors import DataError, SymbackpropError
 from .blocks import latex_blocks
 from .errors import RequestError
 from .strict_json import strict_loads
-from .networks import NetworkBounds, NetworkCache, network_recipe, recipe_json
+from .networks import NetworkBounds, NetworkCache, recipe_json
 
 __all__ = ["Variants", "VariantPart", "load_variants", "check_variant_part", "prompt_blocks", "CHECKED_KINDS"]
 

@@ -14,7 +14,6 @@ import json
 import os
 import random
 import sqlite3
-import statistics
 import threading
 import time
 from urllib.parse import urlparse

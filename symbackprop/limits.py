@@ -1,0 +1,135 @@
+"""Bounded work: a job runs in a forked child process with capped memory and a wall-clock limit.
+
+Symbolic work can grow without bound (a deep network's derivative multiplied out has one term per path
+through it); every command that does such work estimates its size first and refuses with a one-line
+:class:`LimitError` when it is hopeless, and runs the rest with :func:`run_limited`: in a child whose
+address space is capped at :data:`MEMORY_LIMIT` and which is killed after its time limit.  Either way
+the command ends with a one-line message, never a machine that swaps or a process that runs for ever.
+
+>>> run_limited(sum, [1, 2, 3], time_limit=30, what="adding")
+6
+"""
+
+from __future__ import annotations
+
+import math
+import multiprocessing
+import os
+import signal
+import sys
+import warnings
+from typing import Callable, TypeVar
+
+from .errors import LimitError, SymbackpropError
+
+__all__ = ["MEMORY_LIMIT", "LimitError", "end_after", "limit_memory", "run_limited"]
+
+MEMORY_LIMIT = 1536 * 1024**2
+"""Bytes of memory a child process may add to what it inherits from its parent (1.5 GiB): a command's
+parent holds well under 200 MB, so no process of a command reaches 2 GB."""
+
+Result = TypeVar("Result")
+
+
+def limit_memory(limit: int = MEMORY_LIMIT) -> None:
+    """Let this process's address space grow by at most ``limit`` bytes beyond its size now (a
+    MemoryError instead of swapping).  Relative, because a forked child starts with its parent's address
+    space — large in a notebook or a test run that has loaded PyTorch.  A no-op where unsupported."""
+    try:
+        import resource
+
+        cap = _address_space() + limit
+        _, hard = resource.getrlimit(resource.RLIMIT_AS)
+        resource.setrlimit(resource.RLIMIT_AS, (cap if hard == resource.RLIM_INFINITY else min(cap, hard), hard))
+    except (ImportError, ValueError, OSError):  # pragma: no cover - Windows, or a lower hard limit we cannot raise
+        pass
+
+
+def _address_space() -> int:
+    """This process's address space in bytes (Linux: /proc/self/statm), else 0."""
+    try:
+        with open("/proc/self/statm", encoding="ascii") as handle:
+            pages = int(handle.read().split()[0])
+        return pages * os.sysconf("SC_PAGE_SIZE")
+    except (OSError, ValueError, IndexError, AttributeError):  # pragma: no cover - not Linux
+        return 0
+
+
+def run_limited(
+    function: Callable[..., Result],
+    *args: object,
+    time_limit: float,
+    memory: int = MEMORY_LIMIT,
+    what: str = "the job",
+    hint: str = "",
+) -> Result:
+    """``function(*args)`` in a forked child with ``memory`` bytes of address space, killed after
+    ``time_limit`` seconds.  Returns its (picklable) result; a :class:`SymbackpropError` it raises is
+    raised here; running out of time or memory raises :class:`LimitError` naming ``what`` and ``hint``
+    (what to do instead).  Where processes cannot be forked the function runs here, unbounded."""
+    if not time_limit > 0:
+        raise SymbackpropError(f"the time limit must be a positive number of seconds, got {time_limit!r}")
+    if "fork" not in multiprocessing.get_all_start_methods():  # pragma: no cover - Windows
+        return function(*args)
+    context = multiprocessing.get_context("fork")
+    receiver, sender = context.Pipe(duplex=False)
+    child = context.Process(target=_child, args=(sender, memory, math.ceil(time_limit) + _GRACE, function, args), daemon=True)
+    with warnings.catch_warnings():
+        # Python ≥ 3.12 warns that forking a process with threads may deadlock; the child runs only
+        # Python, SymPy and SymEngine code.
+        warnings.filterwarnings("ignore", message=".*fork.*", category=DeprecationWarning)
+        child.start()
+    sender.close()
+    advice = f"; {hint}" if hint else ""
+    try:
+        if not receiver.poll(time_limit):
+            raise LimitError(f"{what} did not finish within the time limit of {time_limit:g} s{advice}")
+        try:
+            kind, value = receiver.recv()
+        except (EOFError, OSError):
+            raise LimitError(f"{what} stopped: it needed more than {memory / 1024**3:.2g} GiB of memory{advice}") from None
+    finally:
+        if child.is_alive():
+            child.kill()
+        child.join(timeout=5)
+        receiver.close()
+    if kind == "result":
+        return value  # type: ignore[return-value]
+    if kind == "memory":
+        raise LimitError(f"{what} needed more than {memory / 1024**3:.2g} GiB of memory{advice}")
+    if isinstance(value, SymbackpropError):
+        raise value
+    raise SymbackpropError(f"{what} failed: {value}")
+
+
+_GRACE = 5  # seconds after its limit at which a child ends itself, should its parent be gone
+
+
+def end_after(seconds: int) -> None:
+    """End this process (SIGALRM) after ``seconds`` — the last guard of a child whose parent was killed
+    before it could stop it; ``0`` cancels.  A no-op where there is no SIGALRM."""
+    if hasattr(signal, "alarm"):
+        signal.alarm(max(0, int(seconds)))
+
+
+def _child(sender, memory: int, lifetime: int, function: Callable, args: tuple) -> None:  # noqa: ANN001  # pragma: no cover - runs in the child
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
+    end_after(lifetime)
+    limit_memory(memory)
+    try:
+        outcome: tuple[str, object] = ("result", function(*args))
+    except MemoryError:
+        outcome = ("memory", None)
+    except SymbackpropError as error:
+        outcome = ("error", error)
+    except RecursionError:
+        outcome = ("error", "the expression is nested too deeply")
+    except Exception as error:  # noqa: BLE001 - whatever the job raises becomes a message, not a traceback
+        outcome = ("error", f"{type(error).__name__}: {error}")
+    try:
+        sys.stdout.flush()
+        sender.send(outcome)
+    except Exception as error:  # noqa: BLE001 - e.g. a result that cannot be pickled
+        sender.send(("error", f"its result could not be sent back ({type(error).__name__})"))
+    finally:
+        sender.close()
