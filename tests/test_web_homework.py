@@ -244,6 +244,47 @@ def test_requests_that_cannot_be_checked_are_refused_and_not_recorded(served):
     assert check(served, "cy", "1a", "delta^2_1 * sigma'(z^2_1)")["verdict"] == "correct"  # still serving
 
 
+def test_the_server_keeps_answering_while_a_hanging_part_check_is_killed(tmp_path, monkeypatch):
+    """Part workers forked after this patch hang on one answer and die on another; every other request is
+    answered meanwhile, the hanging check ends undecided at the hard limit, and the dead worker is replaced."""
+    import os
+    import threading
+    import time
+
+    from symbackprop.web import part_pool
+
+    real = part_pool.check_part
+
+    def misbehaving(part, answer, **kwargs):  # noqa: ANN001, ANN003, ANN202
+        if answer == "HANG":
+            threading.Event().wait()
+        if answer == "DIE":
+            os._exit(3)
+        return real(part, answer, **kwargs)
+
+    monkeypatch.setattr(part_pool, "check_part", misbehaving)
+    settings = Settings(variants=homework_variants(tmp_path), db=tmp_path / "checks.sqlite", workers=2, rate_limit=0, time_limit=0.1)
+    with TestClient(create_app(settings)) as client:
+        def ask(part: str, answer: str) -> dict:
+            return client.post("/api/check", json={"student": "cy", "part": part, "answer": answer}).json()
+
+        slow: dict[str, dict] = {}
+        stuck = threading.Thread(target=lambda: slow.setdefault("reply", ask("2e", "HANG")))
+        stuck.start()
+        while client.get("/api/health").json()["parts"]["busy"] != 1:  # until a worker holds the hanging answer
+            time.sleep(0.01)
+        answered = [ask(part, answer)["verdict"] for part, answer in (("1a", "delta^2_1 * sigma'(z^2_1)"), ("4a", "0.29"), ("3a", "q - y"))]
+        assert answered == ["correct", "wrong", "correct"] and "reply" not in slow
+        died = ask("1b", "DIE")
+        assert died["verdict"] == "error" and died["points"] == 0.0 and "stopped" in died["message"]
+        stuck.join()
+        assert slow["reply"]["verdict"] == "undecided" and slow["reply"]["points"] == 0.0 and "5.2 s" in slow["reply"]["message"]
+        assert ask("1b", "Diag(σ^1') δ^1")["verdict"] == "correct"  # the replaced workers answer
+        assert client.get("/api/health").json()["parts"] == {"workers": 2, "busy": 0}
+    verdicts = [row[0] for row in sqlite3.connect(tmp_path / "checks.sqlite").execute("SELECT verdict FROM checks ORDER BY row")]
+    assert sorted(verdicts) == sorted(["correct", "wrong", "correct", "error", "undecided", "correct"])
+
+
 # --- the questions and the preview -------------------------------------------------------------------------
 
 def test_a_student_loads_their_questions_with_points_and_never_the_answers(served):
@@ -272,6 +313,8 @@ PREVIEWS = [
     ("1b", "[1, 2]", r"\left[\begin{matrix}1 & 2\end{matrix}\right]", "a 1×2 matrix, read as the 2×1 vector ∇_b^1 e (a vector written as a row)"),
     ("3a", "q - y", r"\left[\begin{matrix}q_{1} - y_{1}\\q_{2} - y_{2}\\q_{3} - y_{3}\end{matrix}\right]", "a 3×1 vector"),
     ("1c", r"\varphi'(z^{\ell}_{i})\,\delta^{\ell}_{i}", r"\delta^{\ell}_{i} \varphi'\left(z^{\ell}_{i}\right)", "for every layer ℓ and neuron i"),
+    ("1c", "φ'(z^ℓ_i) δ^ℓ_i a^{ℓ-1}_j + w^{l+1}_{ji}", r"\delta^{\ell}_{i} a^{\ell-1}_{j} \varphi'\left(z^{\ell}_{i}\right) + w^{\ell+1}_{ji}",
+     "for every layer ℓ and neuron i"),
     ("4a", "0.54", r"\frac{27}{50}", "≈ 0.54"),
     ("4b", "log(2) - log(3)/2", r"- \frac{\log{\left(3 \right)}}{2} + \log{\left(2 \right)}", "≈ 0.1438410362"),
     ("5a", "no; p = (2/5, 3/5)", r"\text{no};\ p = \left(\tfrac{2}{5}, \tfrac{3}{5}\right)", "no q, r given yet"),
