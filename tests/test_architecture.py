@@ -23,7 +23,7 @@ PACKAGE = "symbackprop"
 
 # Lowest first; a module may import from its own layer and the layers below it, never from above.
 LAYERS: list[tuple[str, ...]] = [
-    ("errors", "statuses", "files", "tables", "limits"),
+    ("errors", "statuses", "files", "tables", "limits", "strict_json"),
     ("notation", "activations", "losses", "algorithms", "data"),
     ("spec",),
     ("network",),

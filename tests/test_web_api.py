@@ -3,7 +3,6 @@ networks, homework parts, Explore, recording before replying, and the rate limit
 
 from __future__ import annotations
 
-import sqlite3
 import time
 
 import pytest
@@ -13,7 +12,7 @@ from symbackprop import MLP
 from symbackprop.answers import check_answer
 from symbackprop.web.app import Settings, create_app
 
-from .web_support import EXTRA_ACTIVATION, NET, RIGHT, TANH_NET, write_variants
+from .web_support import EXTRA_ACTIVATION, NET, RIGHT, TANH_NET, homework_variants
 
 
 @pytest.fixture(scope="module")
@@ -25,7 +24,7 @@ def client():
 @pytest.fixture(scope="module")
 def homework(tmp_path_factory):
     directory = tmp_path_factory.mktemp("homework")
-    settings = Settings(variants=write_variants(directory), db=directory / "checks.sqlite", workers=1, rate_limit=0)
+    settings = Settings(variants=homework_variants(directory), db=directory / "checks.sqlite", workers=1, rate_limit=0)
     with TestClient(create_app(settings)) as test_client:
         yield test_client, directory / "checks.sqlite"
 
@@ -77,7 +76,7 @@ def test_a_syntax_error_points_at_the_character(client):
 
 def test_the_preview_shows_how_the_server_reads_the_answer(client):
     read = client.post("/api/preview", json={"network": NET, "answer": "w^2_12 x_1"}).json()
-    assert read == {"ok": True, "latex": "w^{2}_{12} x_{1}", "plain": "w^2_12*x_1", "message": None, "position": None, "checked_here": True}
+    assert read == {"ok": True, "latex": "w^{2}_{12} x_{1}", "plain": "w^2_12*x_1", "note": None, "message": None, "position": None, "checked_here": True}
     refused = client.post("/api/preview", json={"network": NET, "answer": "w^{21}"}).json()
     assert refused["ok"] is False and refused["position"] == 0
     with_wrt = client.post("/api/preview", json={"network": NET, "wrt": "b^2_1", "answer": "x_1"}).json()
@@ -157,61 +156,14 @@ def test_the_pages_and_vendored_assets_are_served_with_a_strict_policy(client):
         assert "http://" not in page_text and "https://" not in page_text  # nothing from a CDN
 
 
-# --- homework variants and the record ---------------------------------------------------------------
-
-def test_a_student_loads_their_questions_without_the_answers(homework):
-    client, _ = homework
-    reply = client.post("/api/questions", json={"student": "s001"}).json()
-    assert [part["part"] for part in reply["parts"]] == ["1a", "1b", "3"]
-    assert [part["checked_here"] for part in reply["parts"]] == [True, True, False]
-    assert "answer" not in reply["parts"][0] and "answer_latex" not in reply["parts"][0] and "Ada" not in str(reply)
-    assert reply["parts"][0]["prompt_blocks"][0]["segments"][1] == {"math": r"\frac{\partial e}{\partial b^2_1}"}
-    assert reply["parts"][2]["prompt_blocks"][0]["type"] == "math"
-    assert client.post("/api/questions", json={"student": "nobody"}).status_code == 404
-
-
-def test_homework_parts_are_checked_recorded_before_the_reply_and_exported(homework, tmp_path):
-    client, database = homework
-    before = sqlite3.connect(database).execute("SELECT COUNT(*) FROM checks").fetchone()[0]
-    right = client.post("/api/check", json={"student": "s001", "part": "1a", "answer": RIGHT}).json()
-    assert right["verdict"] == "correct" and right["recorded"] is True
-    # recorded before the reply: the row is there as soon as the reply is
-    rows = sqlite3.connect(database).execute("SELECT student, part, wrt, answer, verdict FROM checks ORDER BY row").fetchall()
-    assert len(rows) == before + 1 and rows[-1] == ("s001", "1a", "b^2_1", RIGHT, "correct")
-    wrong = client.post("/api/check", json={"student": "s001", "part": "1b", "answer": "delta^2_1 * sigma'(z^2_1)"}).json()
-    assert wrong["verdict"] == "wrong" and wrong["mistake"]["code"] == "missing_activation"
-    later = client.post("/api/check", json={"student": "s001", "part": "3", "answer": "log(2) - log(3)/2"}).json()
-    assert later["verdict"] == "not_checked" and "symbackprop grade" in later["message"]
-    ben = client.post("/api/check", json={"student": "s002", "part": "1a", "answer": "δ^1_2 tanh'(z^1_2)"}).json()
-    assert ben["verdict"] == "correct" and any("half_squared" in note for note in ben["notes"])
-    client.post("/api/check", json={"student": "s001", "part": "1a", "answer": "delta^2_1"})
-    client.post("/api/check", json={"network": NET, "wrt": "b^2_1", "answer": "x_1"})  # practice: no part
-
-    from symbackprop.web.store import export_submissions
-
-    summary = export_submissions(database, tmp_path / "submissions.csv")
-    lines = (tmp_path / "submissions.csv").read_text(encoding="utf-8").splitlines()
-    assert lines[0] == "id,part,answer"
-    assert lines[1:] == ["s001,1a,delta^2_1", "s001,1b,delta^2_1 * sigma'(z^2_1)", "s001,3,log(2) - log(3)/2", "s002,1a,δ^1_2 tanh'(z^1_2)"]
-    assert summary.written == 4 and summary.without_student_or_part >= 1
-
-
-def test_a_part_must_belong_to_the_student_and_cannot_be_mixed_with_a_network(homework):
-    client, _ = homework
-    assert client.post("/api/check", json={"student": "s002", "part": "1b", "answer": "x_1"}).status_code == 404
-    assert client.post("/api/check", json={"part": "1a", "answer": "x_1"}).status_code == 400
-    mixed = client.post("/api/check", json={"student": "s001", "part": "1a", "network": NET, "wrt": "b^2_1", "answer": "x_1"})
-    assert mixed.status_code == 400 and "not both" in mixed.json()["error"]
-    preview = client.post("/api/preview", json={"student": "s001", "part": "3", "answer": "log 2"}).json()
-    assert preview["ok"] is False and "symbackprop grade" in preview["message"]
-
+# --- with homework variants (their checks: tests/test_web_homework.py) ----------------------------------
 
 def test_explore_is_off_while_homework_is_checked_unless_the_instructor_turns_it_on(homework, tmp_path):
     client, _ = homework
     assert client.get("/api/config").json()["explore"] is False
     refused = client.post("/api/explore", json={"network": NET})
     assert refused.status_code == 404 and "turned off" in refused.json()["error"]
-    settings = Settings(variants=write_variants(tmp_path), workers=1, explore=True)
+    settings = Settings(variants=homework_variants(tmp_path), workers=1, explore=True)
     with TestClient(create_app(settings)) as forced:
         assert forced.post("/api/explore", json={"network": NET}).status_code == 200
 

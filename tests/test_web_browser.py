@@ -1,7 +1,8 @@
 """The pages in a real browser: headless Chromium (Debian's chromium + chromium-driver) driven by Selenium
 against ``symbackprop serve`` started in a subprocess.  It types answers, waits for the preview, submits,
-reads the verdict, uses the math editor, loads a student's homework, opens Explore, and saves screenshots
-at desktop and phone width.
+reads the verdict, uses the math editor, loads a student's homework (the real variants.json of
+``symbackprop homework``) and answers a matrix part, a value part and a part with a declared convention,
+opens Explore, and saves screenshots at desktop and phone width.
 
 Skipped with the reason when no browser is installed; in CI (SYMBACKPROP_REQUIRE_BROWSER=1) a missing
 browser fails instead.  Screenshots go to a temporary directory (printed), or to SYMBACKPROP_SCREENSHOTS.
@@ -17,12 +18,13 @@ from pathlib import Path
 
 import pytest
 
-from .web_support import EXTRA_ACTIVATION, RIGHT, running_server, write_variants
+from .web_support import EXTRA_ACTIVATION, RIGHT, homework_variants, running_server
 
 REQUIRE_ENV = "SYMBACKPROP_REQUIRE_BROWSER"
 CHROMIUM = ("/usr/bin/chromium", "chromium")
 CHROMEDRIVER = ("/usr/bin/chromedriver", "chromedriver")
 PHONE = {"width": 390, "height": 844, "deviceScaleFactor": 2, "mobile": True}
+PRACTICE = "/#sizes=2,2,1&activation=sigmoid&output=&bias=1&loss=squared&wrt=b^2_1"  # a link to practise on a network
 
 
 def _find(candidates: tuple[str, ...]) -> str | None:
@@ -72,7 +74,7 @@ def screenshots(tmp_path_factory) -> Path:
 def server(tmp_path_factory):
     require_browser()
     directory = tmp_path_factory.mktemp("served")
-    arguments = ("--variants", str(write_variants(directory)), "--db", str(directory / "checks.sqlite"), "--explore", "--rate-limit", "0", "--workers", "1")
+    arguments = ("--variants", str(homework_variants(directory)), "--db", str(directory / "checks.sqlite"), "--explore", "--rate-limit", "0", "--workers", "1")
     with running_server(*arguments) as (base, _):
         yield base
 
@@ -104,6 +106,12 @@ def wait(driver, condition, seconds: float = 60):  # noqa: ANN001, ANN201 - a gu
     from selenium.webdriver.support.ui import WebDriverWait
 
     return WebDriverWait(driver, seconds).until(condition)
+
+
+def open_page(driver, url: str) -> None:  # noqa: ANN001
+    """Load the page afresh (the same address with the same #fragment would not reload it)."""
+    driver.get("about:blank")
+    driver.get(url)
 
 
 def by_id(driver, name: str):  # noqa: ANN001, ANN201
@@ -169,7 +177,7 @@ def test_check_page_previews_checks_and_explains_a_wrong_answer(browser, server,
     from selenium.webdriver.common.by import By
     from selenium.webdriver.common.keys import Keys
 
-    browser.get(server + "/")
+    open_page(browser, server + PRACTICE)
     wait(browser, lambda d: by_id(d, "wrt").get_attribute("value") == "b^2_1")
     assert "\\frac" not in by_id(browser, "question").text and by_id(browser, "question").find_elements(By.CLASS_NAME, "katex")
 
@@ -203,7 +211,7 @@ def test_the_page_is_usable_with_the_keyboard_alone(browser, server):
     from selenium.webdriver.common.action_chains import ActionChains
     from selenium.webdriver.common.keys import Keys
 
-    browser.get(server + "/")
+    open_page(browser, server + PRACTICE)
     wait(browser, lambda d: by_id(d, "wrt").get_attribute("value"))
     browser.execute_script("document.activeElement && document.activeElement.blur(); window.scrollTo(0, 0)")
     reached = []
@@ -222,7 +230,7 @@ def test_the_math_editor_sends_latex_that_the_server_reads(browser, server):
     from selenium.webdriver.common.by import By
     from selenium.webdriver.common.keys import Keys
 
-    browser.get(server + "/")
+    open_page(browser, server + PRACTICE)
     wait(browser, lambda d: by_id(d, "wrt").get_attribute("value") == "b^2_1")
     by_id(browser, "mode-math").click()
     field = wait(browser, lambda d: d.find_elements(By.TAG_NAME, "math-field"))[0]
@@ -239,30 +247,85 @@ def test_the_math_editor_sends_latex_that_the_server_reads(browser, server):
     no_problems_in_the_console(browser, server)
 
 
-def test_a_student_loads_their_homework_and_checks_a_part(browser, server, screenshots):
+def load_part(driver, student: str, label: str):  # noqa: ANN001, ANN201
+    """Load a student's homework (once) and choose a part; returns the part buttons."""
     from selenium.webdriver.common.by import By
     from selenium.webdriver.common.keys import Keys
 
-    browser.get(server + "/")
+    if by_id(driver, "student-id").get_attribute("value") != student:
+        by_id(driver, "student-id").clear()
+        by_id(driver, "student-id").send_keys(student, Keys.ENTER)
+    buttons = wait(driver, lambda d: d.find_elements(By.CSS_SELECTOR, "#parts button"))
+    next(button for button in buttons if button.get_attribute("data-part") == label).click()
+    wait(driver, lambda d: f"Part {label}" in by_id(d, "question").text)
+    return buttons
+
+
+def check_answer(driver, text: str) -> str:  # noqa: ANN001
+    previous = driver.find_elements("id", "verdict-title")
+    type_answer(driver, text)
+    wait(driver, lambda d: preview_state(d) == "ok")
+    by_id(driver, "check-button").click()
+    return verdict_of(driver, previous[0].id if previous else None)
+
+
+def test_a_student_answers_a_matrix_part_and_sees_credit_entry_by_entry(browser, server, screenshots):
+    from selenium.webdriver.common.by import By
+
+    open_page(browser, server + "/")
     wait(browser, lambda d: not by_id(d, "student-section").get_attribute("hidden"))
-    by_id(browser, "student-id").send_keys("s001", Keys.ENTER)
-    parts = wait(browser, lambda d: d.find_elements(By.CSS_SELECTOR, "#parts button"))
-    assert [part.get_attribute("data-part") for part in parts] == ["1a", "1b", "3"]
-    parts[0].click()
-    wait(browser, lambda d: "Part 1a" in by_id(d, "question").text and "Your network" in by_id(d, "question").text)
-    type_answer(browser, RIGHT)
+    assert not by_id(browser, "practice-body").is_displayed() and "student id" in by_id(browser, "question").text  # homework first
+    by_id(browser, "practice-toggle").click()
+    wait(browser, lambda d: by_id(d, "wrt").get_attribute("value") == "b^2_1" and "∂e" in by_id(d, "question").text)
+    buttons = load_part(browser, "cy", "2e")
+    assert not by_id(browser, "practice-body").is_displayed()  # choosing a part folds practice away
+    assert [button.get_attribute("data-part") for button in buttons] == ["1a", "1b", "1c", "2a", "2b", "2c", "2d", "2e", "3a", "4a", "4b", "5a"]
+    question = by_id(browser, "question").text
+    assert "3 points" in question and "Your network" in question and "each of its 6 entries earns 0.5 points" in question
+    assert "This part accepts" in question and "I use δ = ∂e/∂z" in question
+
+    type_answer(browser, "Diag(tanh^1') δ^1 x^T")  # matrix notation: the preview writes the product out entry by entry
     wait(browser, lambda d: preview_state(d) == "ok")
-    by_id(browser, "check-button").click()
-    assert verdict_of(browser) == "correct"
-    screenshot(browser, screenshots / "check-homework-desktop.png")
+    assert "a 2×3 matrix" in by_id(browser, "preview").text
+    assert by_id(browser, "preview").find_elements(By.CSS_SELECTOR, ".katex .mtable")  # typeset as a matrix
+    answer = "[tanh'(z^1_1) δ^1_1 x_1, tanh'(z^1_1) δ^1_1 x_2, 0; tanh'(z^1_2) δ^1_2 x_1, tanh'(z^1_2) δ^1_2 x_2, tanh'(z^1_2) δ^1_2 x_3]"
+    assert check_answer(browser, answer) == "partial"
+    assert by_id(browser, "verdict-points").text == "2.5 of 3 points"
+    cells = browser.find_elements(By.CSS_SELECTOR, "#entries td")
+    assert [cell.get_attribute("data-status") for cell in cells] == ["correct", "correct", "wrong", "correct", "correct", "correct"]
+    assert cells[2].find_element(By.CLASS_NAME, "entry-mark").text == "✗" and cells[2].find_element(By.CLASS_NAME, "katex")
+    assert "5 of 6 entries proved right" in by_id(browser, "verdict").text and "recorded" in by_id(browser, "verdict").text
+    screenshot(browser, screenshots / "homework-matrix-desktop.png")
+    screenshot(browser, screenshots / "homework-matrix-phone.png", phone=True)
+
+    assert check_answer(browser, "(a^0) (δ^1)^T Diag(tanh^1')") == "wrong"  # the transpose: named, proved
+    assert by_id(browser, "verdict-mistake").text == "the transpose of ∇_W^1 e (every entry proved)"
+    no_problems_in_the_console(browser, server)
+
+
+def test_a_student_answers_a_value_part_and_a_convention_part(browser, server, screenshots):
+    open_page(browser, server + "/")
+    wait(browser, lambda d: not by_id(d, "student-section").get_attribute("hidden"))
+    load_part(browser, "cy", "4a")
+    assert "within ±0.0005" in by_id(browser, "question").text
+    type_answer(browser, "7/8 log(7/3) + 1/8 log(1/5)")
+    wait(browser, lambda d: preview_state(d) == "ok" and "≈ 0.5402" in by_id(d, "preview").text)
+    assert check_answer(browser, "0.29") == "wrong"
+    verdict = by_id(browser, "verdict").text
+    assert "0 of 2 points" in verdict and "0.5402" not in verdict and "0.540" not in verdict  # the value is not given away
+    assert check_answer(browser, "0.5402") == "correct" and by_id(browser, "verdict-points").text == "2 of 2 points"
+    screenshot(browser, screenshots / "homework-value-desktop.png")
+
+    load_part(browser, "cy", "2a")
+    assert check_answer(browser, "a^2_1 - y_1") == "partial"  # right only with a ½ in the loss, not declared
+    assert by_id(browser, "verdict-points").text == "0.5 of 1 point" and "mismatch of conventions" in by_id(browser, "verdict-mistake").text
+    by_id(browser, "declare-half_loss").click()
     previous = by_id(browser, "verdict-title").id
-    browser.find_elements(By.CSS_SELECTOR, "#parts button")[2].click()
-    wait(browser, lambda d: "checked by symbackprop grade" in by_id(d, "question").text)
-    type_answer(browser, "log(2) - log(3)/2")
-    wait(browser, lambda d: preview_state(d) == "none")  # no preview, and not shown as an error
     by_id(browser, "check-button").click()
-    assert verdict_of(browser, previous) == "not_checked"
-    screenshot(browser, screenshots / "check-homework-phone.png", phone=True)
+    assert verdict_of(browser, previous) == "correct"
+    assert "Read with the convention you declared: a ½ in the loss" in by_id(browser, "verdict").text
+    screenshot(browser, screenshots / "homework-convention-phone.png", phone=True)
+    by_id(browser, "declare-half_loss").click()  # leave the page as the next test expects it
     no_problems_in_the_console(browser, server)
 
 

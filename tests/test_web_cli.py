@@ -14,7 +14,7 @@ import urllib.request
 
 from symbackprop.cli import main
 
-from .web_support import NET, RIGHT, running_server, write_variants
+from .web_support import NET, RIGHT, homework_variants, running_server
 
 
 def post(base: str, path: str, body: dict) -> tuple[int, dict]:
@@ -48,23 +48,31 @@ def test_bad_options_and_files_are_one_line_errors(tmp_path, capsys):
     assert main(["serve", "--port", "70000"]) == 2
     errors = capsys.readouterr().err.strip().splitlines()
     assert len(errors) == 4 and all(line.startswith("symbackprop serve: error:") for line in errors)
-    assert "'students' must be a non-empty object" in errors[0] and "--export needs --db" in errors[1]
+    assert "the top level lacks 'generator'" in errors[0] and "--export needs --db" in errors[1]
 
 
-def test_the_server_starts_prints_its_address_and_serves_pages_and_checks(tmp_path):
+def test_the_server_starts_prints_its_address_and_serves_pages_and_checks(tmp_path, capsys):
     database = tmp_path / "checks.sqlite"
-    with running_server("--db", str(database), "--variants", str(write_variants(tmp_path)), "--workers", "1") as (base, _):
+    with running_server("--db", str(database), "--variants", str(homework_variants(tmp_path)), "--workers", "1") as (base, _):
         with urllib.request.urlopen(base + "/") as response:
             assert response.status == 200 and b"Check your answer" in response.read()
-        assert post(base, "/api/check", {"student": "s001", "part": "1a", "answer": RIGHT}) == (200, post(base, "/api/check", {"student": "s001", "part": "1a", "answer": RIGHT})[1])
+        status, reply = post(base, "/api/check", {"student": "cy", "part": "1a", "answer": RIGHT})  # cy's 1a: ∂e/∂b^2_1 of [2, 2, 1] sigmoid
+        assert status == 200 and (reply["verdict"], reply["points"], reply["max_points"], reply["recorded"]) == ("correct", 2.0, 2.0, True)
+        status, reply = post(base, "/api/check", {"student": "cy", "part": "2e", "answer": "δ^1 x^T", "conventions": ["delta_dz"]})
+        assert status == 200 and (reply["verdict"], reply["points"], reply["conventions"]["read_with"]) == ("correct", 3.0, "delta_dz")
         status, reply = post(base, "/api/check", {"network": NET, "wrt": "b^2_1", "answer": "delta^2_1"})
         assert status == 200 and reply["verdict"] == "wrong" and reply["recorded"] is True
     assert sqlite3.connect(database).execute("SELECT COUNT(*) FROM checks").fetchone()[0] == 3
     out = tmp_path / "submissions.csv"
     completed = subprocess.run([sys.executable, "-m", "symbackprop", "serve", "--db", str(database), "--export", str(out)],
                                capture_output=True, text=True, check=False)
-    assert completed.returncode == 0 and "wrote 1 submission " in completed.stdout and "1 of 3 recorded checks" in completed.stderr
-    assert out.read_text(encoding="utf-8").splitlines() == ["id,part,answer", f"s001,1a,{RIGHT}"]
+    assert completed.returncode == 0 and "wrote 2 submissions " in completed.stdout and "1 of 3 recorded checks" in completed.stderr
+    assert out.read_text(encoding="utf-8").splitlines() == ["id,part,answer,conventions", f"cy,1a,{RIGHT},", "cy,2e,δ^1 x^T,delta_dz"]
+    foreign = tmp_path / "mine.csv"
+    foreign.write_text("my own notes\n", encoding="utf-8")
+    assert main(["serve", "--db", str(database), "--export", str(foreign)]) == 2
+    assert foreign.read_text(encoding="utf-8") == "my own notes\n" and "--force" in capsys.readouterr().err
+    assert main(["serve", "--db", str(database), "--export", str(foreign), "--force"]) == 0
 
 
 def test_a_server_killed_mid_request_loses_at_most_that_request(tmp_path):

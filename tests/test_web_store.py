@@ -40,9 +40,49 @@ def test_the_export_has_each_students_latest_answer_per_part_and_reads_back_exac
     summary = export_submissions(tmp_path / "checks.sqlite", tmp_path / "submissions.csv")
     with open(tmp_path / "submissions.csv", encoding="utf-8", newline="") as handle:
         rows = list(csv.reader(handle))
-    assert rows == [["id", "part", "answer"], ["a", "1a", "-2(y_1 - a^2_1)"], ["a", "2", "=cmd|' /C calc'!A0"], ["b", "1a", "second"]]
+    assert rows == [["id", "part", "answer", "conventions"], ["a", "1a", "-2(y_1 - a^2_1)", ""], ["a", "2", "=cmd|' /C calc'!A0", ""], ["b", "1a", "second", ""]]
     assert (summary.written, summary.checks, summary.without_student_or_part) == (3, 7, 2)
-    assert [name for name in os.listdir(tmp_path) if name.endswith(".tmp")] == []
+    assert sorted(os.listdir(tmp_path)) == ["checks.sqlite", "checks.sqlite-shm", "checks.sqlite-wal", "submissions.csv"] or \
+        sorted(os.listdir(tmp_path)) == ["checks.sqlite", "submissions.csv"]  # no temporary file left behind
+
+
+def test_the_database_is_marked_as_symbackprops_and_a_foreign_one_is_never_written(tmp_path):
+    from symbackprop.files import is_symbackprop_output
+
+    ours = tmp_path / "checks.sqlite"
+    SubmissionStore(ours).close()
+    assert is_symbackprop_output(ours)
+    assert sqlite3.connect(ours).execute("SELECT value FROM symbackprop_meta WHERE key = 'schema'").fetchone() == ("2",)
+    foreign = tmp_path / "grades.sqlite"
+    connection = sqlite3.connect(foreign)
+    connection.execute("CREATE TABLE marks (student TEXT, mark REAL)")
+    connection.execute("INSERT INTO marks VALUES ('ada', 17)")
+    connection.commit()
+    connection.close()
+    before = foreign.read_bytes()
+    with pytest.raises(DataError, match="a database of something else"):
+        SubmissionStore(foreign)
+    assert foreign.read_bytes() == before
+
+
+def test_a_record_of_the_first_schema_is_brought_up_to_date_and_keeps_its_rows(tmp_path):
+    database = tmp_path / "checks.sqlite"
+    connection = sqlite3.connect(database)
+    connection.execute("CREATE TABLE checks (row INTEGER PRIMARY KEY AUTOINCREMENT, time TEXT NOT NULL, student TEXT, part TEXT, "
+                       "network TEXT NOT NULL, wrt TEXT, answer TEXT NOT NULL, verdict TEXT NOT NULL, mistake TEXT)")
+    connection.execute("INSERT INTO checks (time, student, part, network, wrt, answer, verdict) VALUES ('t', 'ada', '1a', 'null', 'b^2_1', 'x_1', 'wrong')")
+    connection.commit()
+    connection.close()
+    from symbackprop.web.store import recorded_submissions
+
+    assert [(row.id, row.part, row.answer, row.conventions) for row in recorded_submissions(database).rows] == [("ada", "1a", "x_1", "")]
+    store = SubmissionStore(database)
+    store.record(student="ada", part="1b", network=None, wrt="b^2", answer="δ^2", verdict="partial", kind="vector", conventions="delta_dz",
+                 points=1.0, max_points=2.0, variant="abc")
+    assert store.latest("ada", "1b") == ("δ^2", "delta_dz") and store.latest("ada", "9z") is None
+    store.close()
+    rows = sqlite3.connect(database).execute("SELECT student, part, answer, points, variant FROM checks ORDER BY row").fetchall()
+    assert rows == [("ada", "1a", "x_1", None, None), ("ada", "1b", "δ^2", 1.0, "abc")]
 
 
 def test_the_export_never_overwrites_its_input_and_refuses_other_files(tmp_path):

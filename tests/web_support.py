@@ -20,42 +20,30 @@ RIGHT = "delta^2_1 * sigma'(z^2_1)"  # ∂e/∂b^2_1 of NET
 EXTRA_ACTIVATION = "delta^2_1 * sigma'(z^2_1) * a^1_2"  # the weight gradient ∂e/∂w^2_12, given for ∂e/∂b^2_1
 
 
-def sample_variants() -> dict:
-    """Two students in the shape of ``symbackprop homework``'s variants.json: gradient parts (checked
-    on the page) on different networks, and a KL part (graded later by ``symbackprop grade``)."""
-
-    def gradient(part: str, network: dict, wrt: str, answer: str, points: float = 2) -> dict:
-        return {
-            "part": part, "kind": "gradient", "network": network, "wrt": wrt,
-            "prompt": f"Compute ∂e/∂{wrt}.", "prompt_latex": rf"Compute $\frac{{\partial e}}{{\partial {wrt}}}$ for the network of question 1.",
-            "answer": answer, "answer_latex": answer, "points": points, "conventions": [],
-        }
-
-    kl = {
-        "part": "3", "kind": "kl", "prompt": "KL(p‖q) for p = (1/2, 1/2), q = (1/4, 3/4).",
-        "prompt_latex": r"\mathrm{KL}(p \,\|\, q),\quad p = (\tfrac12, \tfrac12),\ q = (\tfrac14, \tfrac34)",
-        "answer": "log(2/sqrt(3))", "answer_latex": r"\log\frac{2}{\sqrt{3}}", "points": 1, "conventions": [],
-    }
-    return {
-        "seed": 7,
-        "students": {
-            "s001": {"name": "Ada", "parts": [
-                gradient("1a", NET, "b^2_1", RIGHT),
-                gradient("1b", NET, "w^2_12", "delta^2_1 * sigma'(z^2_1) * a^1_2"),
-                kl,
-            ]},
-            "s002": {"name": "Ben", "parts": [
-                {**gradient("1a", TANH_NET, "b^1_2", "tanh'(z^1_2) delta^1_2"), "conventions": ["lecture", "half_squared"]},
-                kl,
-            ]},
-        },
-    }
+ROSTER = Path(__file__).resolve().parent.parent / "examples" / "homework" / "roster.csv"
+SEED = 7
+_MADE: dict[int, bytes] = {}
 
 
-def write_variants(directory: Path) -> Path:
+def homework_variants(directory: Path, seed: int = SEED) -> Path:
+    """``DIR/variants.json`` exactly as ``symbackprop homework --roster examples/homework/roster.csv --seed 7
+    --out DIR --no-pdf`` writes it (the command is run once per seed, in-process; its output is byte-identical
+    on every run, so later calls copy it)."""
+    if seed not in _MADE:
+        from symbackprop.cli import main
+
+        made = directory / f".made-{seed}"
+        assert main(["homework", "--roster", str(ROSTER), "--seed", str(seed), "--out", str(made), "--no-pdf"]) == 0
+        _MADE[seed] = (made / "variants.json").read_bytes()
     path = directory / "variants.json"
-    path.write_text(json.dumps(sample_variants(), ensure_ascii=False, indent=1), encoding="utf-8")
+    path.write_bytes(_MADE[seed])
     return path
+
+
+def parts_of(path: Path) -> dict[tuple[str, str], dict]:
+    """(student, part) → the part's entry in a variants.json."""
+    document = json.loads(path.read_text(encoding="utf-8"))
+    return {(student, part["part"]): part for student, entry in document["students"].items() for part in entry["parts"]}
 
 
 @contextmanager

@@ -35,7 +35,7 @@ from .forms import SCALARS
 from .matrix_notation import strip_wrappers
 from .quantities import Quantity, check_quantity
 
-__all__ = ["GeneralTarget", "GeneralVerdict", "general_target", "check_general", "general_model_answer"]
+__all__ = ["GeneralTarget", "GeneralVerdict", "general_target", "check_general", "general_model_answer", "general_template"]
 
 CORRECT, WRONG, UNDECIDED = AnswerStatus.CORRECT, AnswerStatus.WRONG, AnswerStatus.TIMEOUT
 _LAYER_LETTERS = (r"\ell", "ℓ", "l")
@@ -148,6 +148,31 @@ def _neuron_values(inner: str, values: dict[str, int], formal: bool) -> list[int
 def _formal(text: str, values: dict[str, int] | None = None) -> sp.Expr:
     """The template as a formal expression (no network: every symbol is an atom)."""
     return parse_expression(_instantiate(text, values or _FORMAL, formal=True), vocabulary=lecture_vocabulary())
+
+
+_INSTANCE = re.compile(r"(?P<name>.*?)(?:\^\{(?P<layer>-?[0-9]+)\})?_\{(?P<neurons>[0-9,]+)\}")
+
+
+def general_template(text: str) -> sp.Expr:
+    """How a general-index answer is read: the template with its index letters (δ^{ℓ}_{i}, a^{ℓ-1}_{j}, …),
+    for showing it back to the student.  Raises :class:`AnswerSyntaxError` where :func:`check_general` would."""
+    body, _ = strip_wrappers(text if isinstance(text, str) else "")
+    if not body:
+        raise AnswerSyntaxError("the answer is empty")
+    formal = _formal(body)
+    letters = {value: name for name, value in _FORMAL.items() if name != "layer"}
+
+    def renamed(symbol: sp.Symbol) -> sp.Symbol:
+        match = _INSTANCE.fullmatch(symbol.name)
+        if match is None:
+            return symbol
+        name = match.group("name")
+        if match.group("layer") is not None:
+            offset = int(match.group("layer")) - _FORMAL["layer"]
+            name += "^{\\ell" + (f"{offset:+d}" if offset else "") + "}"
+        return sp.Symbol(name + "_{" + "".join(letters.get(int(n), n) for n in match.group("neurons").split(",")) + "}")
+
+    return formal.xreplace({symbol: renamed(symbol) for symbol in formal.free_symbols})
 
 
 def _reading(expression: sp.Expr, conventions: tuple[str, ...]) -> tuple[sp.Expr, sp.Expr]:

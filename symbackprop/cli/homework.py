@@ -79,7 +79,9 @@ def _file_names(students: list[str]) -> dict[str, str]:
 
 def register_grade(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--variants", required=True, metavar="variants.json", help="written by symbackprop homework")
-    parser.add_argument("--answers", required=True, metavar="SUBMISSIONS.csv", help="columns id, part, answer (and optionally conventions)")
+    source = parser.add_mutually_exclusive_group(required=True)
+    source.add_argument("--answers", metavar="SUBMISSIONS.csv", help="columns id, part, answer (and optionally conventions)")
+    source.add_argument("--db", metavar="FILE.sqlite", help="the record of symbackprop serve --db: each student's latest answer to each part")
     parser.add_argument("--out", required=True, metavar="gradebook.csv", help="one row per student: points per part and the total")
     parser.add_argument("--feedback", metavar="feedback.csv", help="one row per answer: status, points, mistake, feedback")
     parser.add_argument("--gradescope", metavar="results.json", help="Gradescope autograder results for one submission")
@@ -100,12 +102,26 @@ def run_grade(args: argparse.Namespace) -> int:
         raise SpecError("--jobs must be 0 (grade in this process) or more")
     started = time.perf_counter()
     variants = read_variants(args.variants)
-    rows, problems = read_submissions(args.answers)
+    if args.db is not None:
+        from ..web.store import recorded_submissions
+
+        recorded = recorded_submissions(args.db, variants)
+        rows, problems, source = recorded.rows, recorded.problems, args.db
+        print(f"{args.db}: {recorded.checks} recorded checks: {len(rows) + len(problems)} latest answers to a part "
+              f"({recorded.superseded} earlier answers superseded), {recorded.practice} practice checks without a part (not submissions)")
+
+        def where(line: int | None) -> str:
+            return f"{args.db}: check {line}" if line else args.db
+    else:
+        rows, problems = read_submissions(args.answers)
+        source = args.answers
+
+        def where(line: int | None) -> str:
+            return f"{args.answers}:{line}" if line else args.answers
     grades = grade_submissions(variants, rows, problems=problems, workers=args.jobs, time_limit=args.time_limit)
     for problem in sorted(grades.problems, key=lambda p: p.line or 0):
-        where = f"{args.answers}:{problem.line}" if problem.line else args.answers
-        print(f"{where}: not graded: {problem.message}", file=sys.stderr)
-    inputs = [args.variants, args.answers]
+        print(f"{where(problem.line)}: not graded: {problem.message}", file=sys.stderr)
+    inputs = [args.variants, source]
     written = write_outputs(grades, gradebook=args.out, feedback=args.feedback, gradescope=args.gradescope, student=args.student,
                             inputs=inputs, force=args.force)
     if args.report:

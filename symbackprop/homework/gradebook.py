@@ -25,6 +25,7 @@ from ..files import write_text
 from ..statuses import AnswerStatus, PartStatus
 from ..tables import read_table
 from .parts import PartResult, check_part
+from .schema import read_variants
 from .variants import GENERATOR
 
 __all__ = [
@@ -83,28 +84,6 @@ class ClassGrades:
 
     def maximum(self, student: str) -> float:
         return round(sum(float(part["points"]) for part in self.variants["students"][student]["parts"]), 4)
-
-
-def read_variants(path: str | os.PathLike) -> dict[str, Any]:
-    """Read and check a ``variants.json`` written by ``symbackprop homework``."""
-    name = os.fspath(path)
-    try:
-        with open(name, encoding="utf-8") as handle:
-            document = json.load(handle)
-    except OSError as error:
-        raise DataError(f"cannot read {name}: {error.strerror}") from None
-    except ValueError as error:
-        raise DataError(f"{name} is not valid JSON: {error}") from None
-    if not isinstance(document, dict) or not str(document.get("generator", "")).startswith("symbackprop"):
-        raise DataError(f"{name} is not a variants.json written by symbackprop homework (no 'generator')")
-    students = document.get("students")
-    if not isinstance(students, dict) or not students:
-        raise DataError(f"{name} has no students")
-    for student, entry in students.items():
-        parts = entry.get("parts") if isinstance(entry, dict) else None
-        if not isinstance(parts, list) or not all(isinstance(p, dict) and {"part", "kind", "points", "answer"} <= set(p) for p in parts):
-            raise DataError(f"{name}: the parts of student {student!r} are malformed (each needs part, kind, points, answer)")
-    return document
 
 
 def read_submissions(path: str | os.PathLike) -> tuple[list[Submission], list[Problem]]:

@@ -21,23 +21,27 @@ from typing import Any, Mapping, Sequence
 
 import sympy as sp
 
-from ..answers.arrays import array_target, check_array
+from ..answers.arrays import ArrayVerdict, array_target, check_array
 from ..answers.check import check_answer, exact_match, parse_answer
 from ..answers.context import context_for
-from ..answers.conventions import LECTURE, describe, parse_conventions, reading
+from ..answers.conventions import HALF_LOSS, LECTURE, describe, parse_conventions, reading
 from ..answers.counterexamples import check_triangle, parse_yes_no
 from ..answers.general_index import check_general, general_target
 from ..answers.matrix_notation import parse_matrix, strip_wrappers
 from ..answers.quantities import Quantity, QuantityVerdict, check_quantity, quantity
 from ..answers.values import ValueMutation, check_value, parse_value
 from ..emit.multiclass import kl
-from ..errors import ExpressionSyntaxError, SymbackpropError
+from ..errors import AnswerSyntaxError, ExpressionSyntaxError, SymbackpropError
 from ..statuses import AnswerStatus, PartStatus
 from .variants import network_of
 
-__all__ = ["PartResult", "check_part", "KINDS"]
+__all__ = ["PartResult", "check_part", "applicable_conventions", "KINDS", "FORMS"]
 
-KINDS = ("gradient", "delta", "dz", "vector", "matrix", "general", "value", "yesno")
+FORMS = {  # part kind → the form of its answers (one reader and one checker per form)
+    "gradient": "scalar", "delta": "scalar", "dz": "scalar", "vector": "array", "matrix": "array",
+    "general": "general", "value": "value", "yesno": "yesno",
+}
+KINDS = tuple(FORMS)
 
 
 @dataclass(frozen=True)
@@ -53,9 +57,12 @@ class PartResult:
     decided_by: str = ""
     mistake: str = ""
     convention: str = LECTURE  # the conventions the answer was read with
-    entries: tuple[str, ...] = ()  # per-entry statuses of a vector or matrix answer
+    entries: tuple[str, ...] = ()  # per-entry statuses of a vector or matrix answer, row by row
     seconds: float = 0.0
     notes: tuple[str, ...] = field(default=())
+    mistake_label: str = ""  # the named mistake in words (only ever one proved equal to the answer)
+    shape: tuple[int, ...] = ()  # rows, columns of a vector or matrix part
+    position: int | None = None  # of the offending character, for a syntax error
 
     def as_dict(self) -> dict[str, Any]:
         values = asdict(self)
@@ -74,11 +81,15 @@ def check_part(
     conventions: str | Sequence[str] | None = None,
     previous: Mapping[str, Any] | None = None,
     time_limit: float = 10.0,
+    reveal: bool = True,
 ) -> PartResult:
     """Check ``answer`` to ``part`` (a ``variants.json`` part).  Never raises for anything in the answer.
 
     ``conventions``: what the student declared (``"half_loss; delta_dz"``); ``previous``: for the steps of
-    a chain, ``{"part": <the previous part>, "answer": <the student's answer to it>}`` (follow-through credit).
+    a chain, ``{"part": <the previous part>, "answer": <the student's answer to it>}`` (follow-through credit);
+    ``reveal=False`` (a student checking before the deadline): the same verdict and points, but the feedback
+    never states the model answer — no expected value of a value part, no model counterexample of a yes/no
+    part (a counterexample of a formula, at random values, is kept: it shows where the answer fails).
     """
     started = time.perf_counter()
     label, kind, points = str(part.get("part", "")), str(part.get("kind", "")), float(part.get("points", 1))
@@ -96,13 +107,17 @@ def check_part(
             refused = sorted(set(declared) - accepted)
             notes = (f"this part does not accept the convention(s) {', '.join(refused)}; the answer is read with the lecture's",)
             declared = ()
-        checker = _CHECKERS.get(kind)
+        elif not set(declared) <= set(applicable_conventions(part)):
+            moot = sorted(set(declared) - set(applicable_conventions(part)))
+            notes = (f"the convention(s) {', '.join(moot)} do not apply to this part (it is read the same either way)",)
+            declared = tuple(name for name in declared if name not in moot)
+        checker = _CHECKERS.get(FORMS.get(kind, ""))
         if checker is None:
             raise SymbackpropError(f"part {label} has the unknown kind {kind!r}; the kinds are {', '.join(KINDS)}")
-        outcome = checker(part, str(answer), declared, previous, time_limit)
+        outcome = checker(part, str(answer), declared, previous, time_limit, reveal)
     except ExpressionSyntaxError as error:
         where = f" (at character {error.position + 1})" if error.position is not None else ""
-        return result(PartStatus.SYNTAX_ERROR, 0.0, (str(error).splitlines()[0] or "not valid notation") + where)
+        return result(PartStatus.SYNTAX_ERROR, 0.0, (str(error).splitlines()[0] or "not valid notation") + where, position=error.position)
     except SymbackpropError as error:
         return result(PartStatus.ERROR, 0.0, str(error).splitlines()[0])
     except RecursionError:
@@ -116,14 +131,29 @@ def check_part(
 
 
 Outcome = tuple[PartStatus, float, str, dict]
+_READ_WITH_CONVENTIONS = ("gradient", "delta", "dz", "vector", "matrix", "general")
+
+
+def applicable_conventions(part: Mapping[str, Any]) -> tuple[str, ...]:
+    """The conventions a student may declare for this part: those it accepts that change how an answer to it
+    is read — none for values and yes/no parts, and ½ in the loss only for the squared loss."""
+    if part.get("kind") not in _READ_WITH_CONVENTIONS:
+        return ()
+    squared = (part.get("network") or {}).get("loss", "squared") == "squared"
+    return tuple(name for name in part.get("conventions") or () if name != LECTURE and (name != HALF_LOSS or squared))
 
 
 def _credit(part: Mapping[str, Any], name: str, default: float) -> float:
     return float((part.get("credit") or {}).get(name, default))
 
 
+def _convention_label(reading: str) -> str:
+    return f"a mismatch of conventions: right when read with {describe(reading.split('+'))}"
+
+
 def _from_quantity(part: Mapping[str, Any], verdict: QuantityVerdict) -> Outcome:
-    extra = {"decided_by": verdict.decided_by, "mistake": verdict.mistake.code if verdict.mistake else ""}
+    extra = {"decided_by": verdict.decided_by, "mistake": verdict.mistake.code if verdict.mistake else "",
+             "mistake_label": verdict.mistake.label if verdict.mistake else ""}
     if verdict.correct:
         return PartStatus.CORRECT, 1.0, verdict.feedback, extra
     if verdict.status == AnswerStatus.TIMEOUT:
@@ -131,6 +161,7 @@ def _from_quantity(part: Mapping[str, Any], verdict: QuantityVerdict) -> Outcome
     if verdict.convention_mismatch:
         share = _credit(part, "convention", 0.5)
         extra["mistake"] = f"convention:{verdict.convention_mismatch}"
+        extra["mistake_label"] = _convention_label(verdict.convention_mismatch)
         accepted = verdict.convention_mismatch in (part.get("conventions") or [])
         hint = (f" Declare the convention {verdict.convention_mismatch} with your answer if your course uses it." if accepted
                 else " This part does not accept that convention.")
@@ -138,24 +169,28 @@ def _from_quantity(part: Mapping[str, Any], verdict: QuantityVerdict) -> Outcome
     return PartStatus.WRONG, 0.0, verdict.feedback, extra
 
 
-def _scalar(part: Mapping[str, Any], answer: str, declared: tuple[str, ...], previous: Mapping | None, time_limit: float) -> Outcome:
+def _scalar(part: Mapping[str, Any], answer: str, declared: tuple[str, ...], previous: Mapping | None, time_limit: float, reveal: bool) -> Outcome:
     net = network_of(part["network"])
     q = quantity(net, str(part["wrt"]))
-    body, _ = strip_wrappers(answer)
+    body, offset = strip_wrappers(answer)
+    try:
+        expression = parse_answer(net, body)
+    except ExpressionSyntaxError as error:  # the position in the answer as typed, wrappers included
+        raise AnswerSyntaxError(str(error).splitlines()[0], text=answer, position=None if error.position is None else offset + error.position) from None
     if part["kind"] == "gradient" and not declared:
         verdict = check_answer(net, q.name, body, time_limit=time_limit)
         if verdict.correct and verdict.proved:
             return PartStatus.CORRECT, 1.0, verdict.feedback, {"decided_by": verdict.decided_by}
         if verdict.correct:  # agreement at sampled points: never correct
             return PartStatus.UNDECIDED, 0.0, f"Not decided ({verdict.decided_by}); left for the instructor to review.", {"decided_by": verdict.decided_by}
-    expression = parse_answer(net, body)
     verdict = check_quantity(net, q, expression, conventions=declared, time_limit=time_limit)
     outcome = _from_quantity(part, verdict)
     if outcome[0] == PartStatus.WRONG and previous:
         follow = _follow_through(part, q, expression, declared, previous)
         if follow is not None:
             share = _credit(part, "follow_through", 0.5)
-            return PartStatus.PARTIAL, share, follow + " " + verdict.feedback, {**outcome[3], "mistake": "follow_through"}
+            return PartStatus.PARTIAL, share, follow + " " + verdict.feedback, {
+                **outcome[3], "mistake": "follow_through", "mistake_label": "an error carried forward from the previous part (proved)"}
     return outcome
 
 
@@ -196,13 +231,14 @@ def _prime(net, layer: int, i: int) -> sp.Expr:  # noqa: ANN001
     return phi_prime(net.z(layer)[i - 1])
 
 
-def _array(part: Mapping[str, Any], answer: str, declared: tuple[str, ...], previous: Mapping | None, time_limit: float) -> Outcome:
+def _array(part: Mapping[str, Any], answer: str, declared: tuple[str, ...], previous: Mapping | None, time_limit: float, reveal: bool) -> Outcome:
     net = network_of(part["network"])
     target = array_target(net, str(part["wrt"]))
     verdict = check_array(net, target, parse_matrix(net, answer), conventions=declared, time_limit=time_limit)
     statuses = tuple(str(entry.status) for entry in verdict.entries)
     right = sum(entry.correct for entry in verdict.entries)
-    extra = {"entries": statuses, "mistake": verdict.mistake, "decided_by": f"{right} of {len(verdict.entries)} entries proved right"}
+    extra = {"entries": statuses, "mistake": verdict.mistake, "decided_by": f"{right} of {len(verdict.entries)} entries proved right",
+             "shape": tuple(verdict.shape), "mistake_label": _array_mistake(verdict)}
     if verdict.status == AnswerStatus.CORRECT:
         return PartStatus.CORRECT, 1.0, f"Correct: every entry of {target.title()} proved (exact identities).", extra
     if verdict.mistake == "transpose":
@@ -224,21 +260,33 @@ def _array(part: Mapping[str, Any], answer: str, declared: tuple[str, ...], prev
     return status, share, text, extra
 
 
-def _general(part: Mapping[str, Any], answer: str, declared: tuple[str, ...], previous: Mapping | None, time_limit: float) -> Outcome:
+def _array_mistake(verdict: ArrayVerdict) -> str:
+    """The proved mistake every entry shares, in words (the transpose, a convention, a typical slip)."""
+    if verdict.mistake == "transpose":
+        return f"the transpose of {verdict.target.title()} (every entry proved)"
+    if verdict.mistake.startswith("convention:"):
+        return _convention_label(verdict.mistake.split(":", 1)[1])
+    if verdict.mistake:
+        return verdict.entries[0].mistake.label if verdict.entries and verdict.entries[0].mistake else verdict.mistake
+    return ""
+
+
+def _general(part: Mapping[str, Any], answer: str, declared: tuple[str, ...], previous: Mapping | None, time_limit: float, reveal: bool) -> Outcome:
     net = network_of(part["network"])
     verdict = check_general(net, general_target(str(part["wrt"])), answer, conventions=declared, time_limit=time_limit)
-    extra = {"decided_by": verdict.decided_by, "mistake": verdict.mistake}
+    extra = {"decided_by": verdict.decided_by, "mistake": verdict.mistake, "mistake_label": verdict.mistake_label}
     if verdict.correct:
         return PartStatus.CORRECT, 1.0, verdict.feedback, extra
     if verdict.status == AnswerStatus.TIMEOUT:
         return PartStatus.UNDECIDED, 0.0, verdict.feedback, extra
     if verdict.convention_mismatch:
         extra["mistake"] = f"convention:{verdict.convention_mismatch}"
+        extra["mistake_label"] = _convention_label(verdict.convention_mismatch)
         return PartStatus.PARTIAL, _credit(part, "convention", 0.5), verdict.feedback, extra
     return PartStatus.WRONG, 0.0, verdict.feedback, extra
 
 
-def _value(part: Mapping[str, Any], answer: str, declared: tuple[str, ...], previous: Mapping | None, time_limit: float) -> Outcome:
+def _value(part: Mapping[str, Any], answer: str, declared: tuple[str, ...], previous: Mapping | None, time_limit: float, reveal: bool) -> Outcome:
     data = part["data"]
     p = tuple(sp.Rational(v) for v in data["p"])
     q = tuple(sp.Rational(v) for v in data["q"])
@@ -253,19 +301,30 @@ def _value(part: Mapping[str, Any], answer: str, declared: tuple[str, ...], prev
         ValueMutation("cross_entropy", f"this is the cross-entropy CE({names[0]}, {names[1]})", "KL = NE + CE (L22): the negative entropy is missing.",
                       -sp.Add(*[a * sp.log(b) for a, b in zip(first, second) if a != 0])),
     ]
-    verdict = check_value(expected, parse_value(answer), tolerance=float(part.get("tolerance", 5e-4)), mutations=mutations)
-    extra = {"decided_by": verdict.decided_by, "mistake": verdict.mistake.code if verdict.mistake else ""}
+    tolerance = float(part.get("tolerance", 5e-4))
+    verdict = check_value(expected, parse_value(answer), tolerance=tolerance, mutations=mutations)
+    extra = {"decided_by": verdict.decided_by, "mistake": verdict.mistake.code if verdict.mistake else "",
+             "mistake_label": verdict.mistake.label if verdict.mistake else ""}
     if verdict.correct:
         return PartStatus.CORRECT, 1.0, verdict.feedback, extra
     if verdict.status == AnswerStatus.TIMEOUT:
         return PartStatus.UNDECIDED, 0.0, verdict.feedback, extra
-    return PartStatus.WRONG, 0.0, verdict.feedback, extra
+    if reveal:
+        return PartStatus.WRONG, 0.0, verdict.feedback, extra
+    # the expected value, and how far the answer is from it, would give the answer away
+    given = "not a real number" if verdict.answer_value is None else f"{verdict.answer_value:.6g}"
+    extra["decided_by"] = f"{'exactly different' if verdict.decided_by.startswith('exactly') else 'not within the tolerance'}; the tolerance is ±{tolerance:g}"
+    text = f"Your value is {given}: not {part.get('wrt') or 'the value asked'} ({extra['decided_by']})."
+    if verdict.mistake is not None:
+        text += f" Likely mistake: {verdict.mistake.label} — your answer equals it exactly. {verdict.mistake.explanation}"
+    return PartStatus.WRONG, 0.0, text, extra
 
 
-def _yes_no(part: Mapping[str, Any], answer: str, declared: tuple[str, ...], previous: Mapping | None, time_limit: float) -> Outcome:
+def _yes_no(part: Mapping[str, Any], answer: str, declared: tuple[str, ...], previous: Mapping | None, time_limit: float, reveal: bool) -> Outcome:
     data = part.get("data") or {}
+    fixed_p = tuple(sp.Rational(v) for v in data["p"]) if "p" in data else None
     model = tuple(tuple(sp.Rational(v) for v in data[name]) for name in "pqr") if all(name in data for name in "pqr") else None
-    verdict = check_triangle(parse_yes_no(answer), classes=data.get("classes"), fixed_p=model[0] if model else None, model=model)
+    verdict = check_triangle(parse_yes_no(answer), classes=data.get("classes"), fixed_p=fixed_p, model=model if reveal else None)
     if verdict.status == "correct":
         return PartStatus.CORRECT, 1.0, verdict.feedback, {"decided_by": "the counterexample is verified exactly"}
     if verdict.status == "partial":
@@ -273,13 +332,4 @@ def _yes_no(part: Mapping[str, Any], answer: str, declared: tuple[str, ...], pre
     return PartStatus.WRONG, 0.0, verdict.feedback, {"mistake": "answered_yes"}
 
 
-_CHECKERS = {
-    "gradient": _scalar,
-    "delta": _scalar,
-    "dz": _scalar,
-    "vector": _array,
-    "matrix": _array,
-    "general": _general,
-    "value": _value,
-    "yesno": _yes_no,
-}
+_CHECKERS = {"scalar": _scalar, "array": _array, "general": _general, "value": _value, "yesno": _yes_no}

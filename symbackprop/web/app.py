@@ -5,9 +5,11 @@ reads it, check it) and ``/explore`` (a network's derivation).  API (documented 
 ``POST /api/check``, ``POST /api/preview``, ``POST /api/network``, ``POST /api/questions``,
 ``POST /api/explore``, ``GET /api/config``, ``GET /api/health``.
 
-Every parse and check runs in the checker's worker processes (:class:`~symbackprop.answers.pool.
-AnswerPool`); request handlers only validate, wait and reply.  With a database, a check is recorded
-before its verdict is sent.
+Every parse and check runs in worker processes with a hard time limit: answers on a chosen network in
+:class:`~symbackprop.answers.pool.AnswerPool`, answers to homework parts (every kind) by
+:func:`symbackprop.homework.check_part` — the function ``symbackprop grade`` uses — in a
+:class:`~.part_pool.PartPool`.  Request handlers only validate, wait and reply.  With a database, a check is
+recorded before its verdict is sent.
 """
 
 from __future__ import annotations
@@ -34,9 +36,11 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from .. import __version__
 from ..activations import ACTIVATIONS
+from ..answers.conventions import parse_conventions
 from ..answers.pool import AnswerPool, CheckOutcome, call_isolated
 from ..emit.network_doc import describe_network
 from ..errors import DataError, SymbackpropError
+from ..homework.parts import PartResult
 from ..losses import LOSSES
 from .blocks import latex_blocks
 from .errors import RequestError
@@ -44,16 +48,20 @@ from .explore import EXPLORE_BOUNDS, MACROS, derivation_page
 from .networks import DEFAULT_NETWORK, NetworkBounds, NetworkCache, parameter_names, recipe_json, symbol_latex
 from .ratelimit import RateLimiter
 from .requests import MAX_ANSWER_CHARACTERS, MAX_BODY_BYTES, fields, read_json, text_field
+from .part_pool import PartPool, warm_parts
 from .store import SubmissionStore
-from .variants import Variants, check_variant_part, load_variants
+from .variants import VariantPart, Variants, load_variants
 
 __all__ = ["Settings", "create_app", "VERDICTS"]
 
 log = logging.getLogger("symbackprop.web")
 
-VERDICTS = ("correct", "agrees_numerically", "wrong", "syntax_error", "undecided", "error", "not_checked")
+VERDICTS = ("correct", "agrees_numerically", "partial", "wrong", "syntax_error", "undecided", "error", "missing")
 _STATUS_VERDICT = {"wrong": "wrong", "syntax error": "syntax_error", "timeout": "undecided", "error": "error"}
-_ANSWER_FIELDS = ("network", "wrt", "answer", "student", "part")
+_PART_VERDICT = {"correct": "correct", "partial": "partial", "wrong": "wrong", "undecided": "undecided", "syntax error": "syntax_error",
+                 "error": "error", "missing": "missing"}
+_ANSWER_FIELDS = ("network", "wrt", "answer", "student", "part", "conventions")
+MAX_CONVENTIONS_CHARACTERS = 64
 PREVIEW_SHARE = 4  # previews a client may send per check it may send (they are sent while typing)
 
 
@@ -84,6 +92,7 @@ class _Services:
         self.checks = RateLimiter(settings.rate_limit)
         self.previews = RateLimiter(settings.rate_limit * PREVIEW_SHARE)
         self.pool: AnswerPool | None = None
+        self.parts: PartPool | None = None
         self.store = SubmissionStore(settings.db) if settings.db else None
         self.explored: OrderedDict[tuple, dict] = OrderedDict()
         self.explored_lock = threading.Lock()
@@ -91,10 +100,12 @@ class _Services:
 
     def start(self) -> None:
         self.pool = AnswerPool(workers=self.settings.workers, time_limit=self.settings.time_limit)
-        first = self.variants.networks()[:1] if self.variants else []
-        for recipe in first or [None]:
-            _, net = self.networks.get(recipe_json(recipe) if recipe else dict(DEFAULT_NETWORK))
-            self.pool.prepare(net)
+        _, net = self.networks.get(dict(DEFAULT_NETWORK))
+        self.pool.prepare(net)
+        if self.variants is not None:
+            entries = self.variants.entries()
+            self.parts = PartPool(workers=self.settings.workers, time_limit=self.settings.time_limit, warm=lambda: warm_parts(entries))
+            self.parts.start()
 
     @property
     def answers(self) -> AnswerPool:
@@ -103,7 +114,16 @@ class _Services:
             raise RequestError("the server is still starting; try again in a moment", status=503)
         return self.pool
 
+    @property
+    def part_checker(self) -> PartPool:
+        """The workers that check homework parts (started with the application, with --variants)."""
+        if self.parts is None:
+            raise RequestError("the server is still starting; try again in a moment", status=503)
+        return self.parts
+
     def stop(self) -> None:
+        if self.parts is not None:
+            self.parts.close()
         if self.pool is not None:
             self.pool.close()
         if self.store is not None:
@@ -197,6 +217,8 @@ async def api_health(request: Request) -> Response:
     services: _Services = request.app.state.services
     pool = services.pool.stats() if services.pool else {}
     body: dict[str, object] = {"status": "ok", "version": __version__, "pool": pool, "variants": services.variants is not None}
+    if services.parts is not None:
+        body["parts"] = services.parts.stats()
     if services.store is not None:
         body["recorded"] = await _in_thread(services.store.count)
     return JSONResponse(body, headers={"Cache-Control": "no-store"})
@@ -246,10 +268,9 @@ async def api_questions(request: Request) -> Response:
     if services.variants is None:
         raise RequestError("this server was started without --variants: pick a network instead", status=404)
     student = text_field(body, "student")
-    parts = services.variants.students.get(student or "")
-    if parts is None:
-        raise RequestError("no homework variant for this student id", status=404)
-    return JSONResponse({"student": student, "parts": [part.public() for part in parts]}, headers={"Cache-Control": "no-store"})
+    parts = services.variants.parts_of(student or "")
+    return JSONResponse({"student": student, "recording": services.store is not None, "parts": [part.public() for part in parts]},
+                        headers={"Cache-Control": "no-store"})
 
 
 def _target(services: _Services, body: dict[str, object], *, need_wrt: bool = True):  # noqa: ANN202 - (student, part or None, recipe, net, wrt)
@@ -265,8 +286,9 @@ def _target(services: _Services, body: dict[str, object], *, need_wrt: bool = Tr
         if "network" in body or "wrt" in body:
             raise RequestError("send either a student's part or a network with wrt, not both")
         part = services.variants.part(student, part_name)
-        net = services.networks.get(recipe_json(part.network))[1] if part.network is not None else None
-        return student, part, part.network, net, part.wrt
+        return student, part, part.network, None, part.wrt
+    if "conventions" in body:
+        raise RequestError("declared conventions apply to homework parts; practice on a network uses the lecture's")
     recipe, net = services.networks.get(body.get("network"))
     wrt = text_field(body, "wrt", required=need_wrt)
     if wrt is not None:
@@ -281,10 +303,76 @@ async def api_preview(request: Request) -> Response:
     services, body = await _request(request, _ANSWER_FIELDS, lambda services: services.previews)
     answer = text_field(body, "answer", limit=MAX_ANSWER_CHARACTERS, name=False)
     _, part, _, net, _ = _target(services, body, need_wrt=False)
-    if part is not None and not part.checked_here:
-        return JSONResponse({"ok": False, "latex": None, "plain": None, "message": "answers to this part are read by symbackprop grade; there is no preview here", "position": None, "checked_here": False})
+    if part is not None:
+        read = await _work(services.part_checker.read, part.entry, answer)
+        return JSONResponse({"ok": read.ok, "latex": read.latex or None, "plain": read.plain or None, "note": read.note or None,
+                             "message": read.message or None, "position": read.position, "checked_here": True})
     parsed = await _work(services.answers.parse, net, answer)
-    return JSONResponse({"ok": parsed.ok, "latex": parsed.latex or None, "plain": parsed.plain or None, "message": parsed.message or None, "position": parsed.position, "checked_here": True})
+    return JSONResponse({"ok": parsed.ok, "latex": parsed.latex or None, "plain": parsed.plain or None, "note": None,
+                         "message": parsed.message or None, "position": parsed.position, "checked_here": True})
+
+
+def _declared(body: dict[str, object]) -> str:
+    """The conventions a student declares with an answer (``"half_loss"``, ``["delta_dz"]``), checked by name."""
+    value = body.get("conventions")
+    if value is None:
+        return ""
+    if isinstance(value, list) and all(isinstance(item, str) for item in value) and len(value) <= 4:
+        value = "; ".join(value)
+    if not isinstance(value, str) or len(value) > MAX_CONVENTIONS_CHARACTERS:
+        raise RequestError(f"the field 'conventions' is a short list of convention names (at most {MAX_CONVENTIONS_CHARACTERS} characters)")
+    try:
+        return "; ".join(parse_conventions(value))
+    except SymbackpropError as error:
+        raise RequestError(f"conventions: {error}") from None
+
+
+def part_reply(part: VariantPart, result: PartResult, declared: str) -> dict[str, object]:
+    """The API's reply for an answer to a homework part: points, per-entry credit, the named (proved) mistake
+    and the feedback of :func:`check_part` with ``reveal=False`` — never the key answer."""
+    entries = []
+    if result.entries and part.shape:
+        share = result.max_points / len(result.entries)
+        columns = part.shape[1]
+        for index, status in enumerate(result.entries):
+            name = part.entry_names[index] if index < len(part.entry_names) else ("", "")
+            entries.append({"row": index // columns + 1, "column": index % columns + 1, "name": name[0], "latex": name[1],
+                            "status": status, "points": round(share if status == "correct" else 0.0, 4)})
+    return {
+        "verdict": _PART_VERDICT.get(str(result.status), "error"),
+        "part": part.label,
+        "kind": part.kind,
+        "points": result.points,
+        "max_points": result.max_points,
+        "message": result.feedback,
+        "decided_by": result.decided_by,
+        "proved": str(result.status) == "correct",
+        "mistake": {"code": result.mistake, "label": result.mistake_label} if result.mistake and result.mistake_label else None,
+        "entries": entries,
+        "shape": list(part.shape) if part.shape else None,
+        "conventions": {"declared": [name for name in declared.split("; ") if name], "read_with": result.convention,
+                        "accepted": list(part.conventions)},
+        "position": result.position,
+        "notes": list(result.notes),
+        "answer_latex": None,
+        "counterexample": None,
+    }
+
+
+async def _check_part(services: _Services, student: str, part: VariantPart, answer: str, declared: str) -> tuple[dict[str, object], dict[str, object]]:
+    """(the reply, what to record) for an answer to a homework part, checked by ``check_part``."""
+    if not answer.strip():
+        raise RequestError("type an answer first: an empty answer is not checked (nor recorded)")
+    previous = None
+    before = services.variants.previous(student, part) if services.variants is not None else None
+    if before is not None and services.store is not None:  # follow-through, from the student's own recorded answer
+        latest = await _in_thread(services.store.latest, student, before.label)
+        previous = {"part": dict(before.entry), "answer": latest[0] if latest else None}
+    result: PartResult = await _work(functools.partial(services.part_checker.check, part.entry, answer, conventions=declared or None, previous=previous))
+    variant = services.variants.students[student].variant if services.variants is not None else None
+    record = {"kind": part.kind, "conventions": declared or None, "points": result.points, "max_points": result.max_points,
+              "variant": variant or None, "mistake": result.mistake or None}
+    return part_reply(part, result, declared), record
 
 
 async def api_check(request: Request) -> Response:
@@ -292,31 +380,21 @@ async def api_check(request: Request) -> Response:
     answer = text_field(body, "answer", limit=MAX_ANSWER_CHARACTERS, name=False)
     student, part, recipe, net, wrt = _target(services, body)
     if part is not None:
-        outcome = await _work(check_variant_part, services.answers, services.networks, part, answer)
+        reply, extra = await _check_part(services, student, part, answer, _declared(body))
     else:
-        outcome = await _work(services.answers.check, net, wrt, answer)
-    if outcome is None:
-        reply: dict[str, object] = {
-            "verdict": "not_checked",
-            "message": "This part is checked by symbackprop grade, not on this page.",
-            "decided_by": "", "proved": False, "answer_latex": None, "position": None, "notes": [], "mistake": None, "counterexample": None,
-        }
-    else:
+        outcome: CheckOutcome = await _work(services.answers.check, net, wrt, answer)
         reply = _outcome_json(outcome, symbol_latex(net))
-        if part is not None and part.conventions:
-            reply["notes"] = [*reply["notes"], (
-                "checked here with the lecture's conventions (e = Σ_j (y_j − a^L_j)², δ = ∂e/∂a); the homework also accepts: "
-                + ", ".join(part.conventions))]
+        extra = {"mistake": outcome.mistake.code if outcome.mistake is not None else None}
     if services.store is not None:
         record = functools.partial(
             services.store.record,
             student=student,
-            part=part.part if part is not None else None,
+            part=part.label if part is not None else None,
             network=recipe_json(recipe) if recipe is not None else None,
             wrt=wrt,
             answer=answer,
             verdict=str(reply["verdict"]),
-            mistake=outcome.mistake.code if outcome is not None and outcome.mistake is not None else None,
+            **extra,
         )
         try:
             await _in_thread(record)

@@ -20,7 +20,10 @@ def register(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--time-limit", type=float, default=5.0, metavar="S", help="seconds per answer's optional stages; a check is killed after 2S+5 s (default 5)")
     parser.add_argument("--explore", action=argparse.BooleanOptionalAction, default=None,
                         help="serve the Explore page (worked derivations); default: on, but off with --variants")
-    parser.add_argument("--export", metavar="OUT.csv", type=Path, help="with --db: write the submissions CSV (id,part,answer: each student's latest answer per part) for symbackprop grade, and exit")
+    parser.add_argument("--export", metavar="OUT.csv", type=Path,
+                        help="with --db: write the submissions CSV (id,part,answer,conventions: each student's latest answer per part) "
+                             "for symbackprop grade, and exit (symbackprop grade --db reads the database directly)")
+    parser.add_argument("--force", action="store_true", help="with --export: replace an existing file that symbackprop did not write")
 
 
 def run(args: argparse.Namespace) -> int:
@@ -31,7 +34,7 @@ def run(args: argparse.Namespace) -> int:
             raise SpecError("--export needs --db FILE: the database to export")
         from .store import export_submissions
 
-        summary = export_submissions(args.db, args.export)
+        summary = export_submissions(args.db, args.export, force=args.force)
         noun = "submission" if summary.written == 1 else "submissions"
         print(f"wrote {summary.written} {noun} (each student's latest answer per part) to {args.export}")
         if summary.without_student_or_part:

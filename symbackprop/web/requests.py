@@ -12,7 +12,7 @@ from typing import Iterable
 from starlette.requests import ClientDisconnect, Request
 
 from .errors import RequestError
-from .strict_json import strict_loads
+from ..strict_json import strict_loads
 
 __all__ = ["read_json", "fields", "text_field", "MAX_BODY_BYTES", "MAX_ANSWER_CHARACTERS"]
 

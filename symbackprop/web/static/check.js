@@ -15,13 +15,28 @@
     previewSerial: 0,
     previewAbort: null,
     previewTimer: null,
+    declared: new Set(),  // conventions the student declares (homework parts that accept them)
+    recording: false,
   };
+
+  const KIND_LABELS = {
+    gradient: "one entry of the gradient", delta: "δ = ∂e/∂a, one entry", dz: "∂e/∂z, one entry",
+    vector: "a vector — points per entry", matrix: "a matrix — points per entry", general: "for every layer and neuron",
+    value: "a number", yesno: "yes or no, with a counterexample",
+  };
+  const CONVENTION_NAMES = { lecture: "the lecture's conventions (e without ½, δ = ∂e/∂a)", half_loss: "a ½ in the loss, e = ½ Σ (y − a)²",
+                             delta_dz: "δ = ∂e/∂z" };
+  const CONVENTION_LABELS = { half_loss: "I use e = ½ Σ (y − a)² (a half in the loss)", delta_dz: "I use δ = ∂e/∂z (not ∂e/∂a)" };
 
   /* ---- what is being answered ------------------------------------------------------------------- */
   function targetBody() {
     const t = state.target;
     if (!t) return null;
-    return t.kind === "part" ? { student: t.student, part: t.part.part } : { network: t.network, wrt: t.wrt };
+    if (t.kind !== "part") return { network: t.network, wrt: t.wrt };
+    const body = { student: t.student, part: t.part.part };
+    const declared = (t.part.declarable || []).filter((name) => state.declared.has(name));
+    if (declared.length) body.conventions = declared;
+    return body;
   }
 
   function answerText() {
@@ -33,7 +48,12 @@
     const host = $("question");
     const t = state.target;
     host.replaceChildren();
-    if (!t) { host.append(el("p", { class: "status", text: "Choose a network and a parameter." })); return; }
+    if (!t) {
+      host.append(el("p", { class: "status", text: state.cfg && state.cfg.variants
+        ? "Type your student id above to load your homework, or practise on a network of your choice."
+        : "Choose a network and a parameter." }));
+      return;
+    }
     if (t.kind === "network") {
       const info = state.networkInfo;
       const parameter = (info.parameters.find((p) => p.name === t.wrt) || { latex: t.wrt }).latex;
@@ -48,7 +68,8 @@
       return;
     }
     const part = t.part;
-    host.append(el("h3", {}, `Part ${part.part}`, el("span", { class: "points", text: ` · ${part.points} point${part.points === 1 ? "" : "s"}` })));
+    const points = `${part.points} point${part.points === 1 ? "" : "s"}`;
+    host.append(el("h3", {}, `Part ${part.part}`, el("span", { class: "points", text: ` · ${points} · ${KIND_LABELS[part.kind] || part.kind}` })));
     if (part.prompt_blocks && part.prompt_blocks.length) host.append(el("div", { class: "prompt" }, blocks(part.prompt_blocks)));
     else host.append(el("p", { class: "prompt", text: part.prompt }));
     if (part.network) {
@@ -58,24 +79,73 @@
         .then((info) => description.replaceChildren(el("p", { class: "hint", text: "Your network:" }), blocks(info.description)))
         .catch(() => description.remove());
     }
-    if (!part.checked_here) {
-      host.append(el("p", { class: "note", text: "This part is checked by symbackprop grade, not on this page." +
-        (state.cfg.recording ? " Your answer is recorded when you submit it." : "") }));
+    if (part.shape) {
+      const [rows, columns] = part.shape;
+      const each = Math.round((part.points / (rows * columns)) * 1000) / 1000;
+      host.append(el("p", { class: "hint", text: `The answer is ${rows}×${columns}; each of its ${rows * columns} entries earns ${each} point${each === 1 ? "" : "s"} when proved right.` }));
     }
-    if (part.conventions && part.conventions.length) {
-      host.append(el("p", { class: "hint", text: "Conventions the homework accepts: " + part.conventions.join(", ") +
-        ". This page checks with the lecture's (δ = ∂e/∂a, no ½ in e)." }));
+    if (part.tolerance) host.append(el("p", { class: "hint", text: `A decimal counts when it is within ±${part.tolerance} of the value; an exact expression is decided exactly.` }));
+    if (part.step && part.step > 1) {
+      host.append(el("p", { class: "hint", text: state.recording
+        ? `Step ${part.step} of question ${part.chain}: an answer consistent with your own (recorded) answer to the step before earns part of the points, even if that one was wrong.`
+        : `Step ${part.step} of question ${part.chain}.` }));
     }
+    host.append(conventionsBox(part));
+  }
+
+  /* The conventions a part accepts, and the ones the student declares (kept from part to part). */
+  function conventionsBox(part) {
+    const box = el("div", { class: "conventions", id: "conventions" });
+    if (!(part.declarable || []).length) return box;  // nothing a convention would change here
+    const accepted = (part.conventions || []).map((c) => CONVENTION_NAMES[c.name] || c.description);
+    box.append(el("p", { class: "hint", text: "This part accepts: " + accepted.join("; ") + "." }));
+    for (const name of part.declarable || []) {
+      const id = "declare-" + name;
+      const input = el("input", { type: "checkbox", id, "data-convention": name });
+      input.checked = state.declared.has(name);
+      input.addEventListener("change", () => {
+        if (input.checked) state.declared.add(name); else state.declared.delete(name);
+        schedulePreview(0);
+      });
+      box.append(el("div", { class: "field check" }, input, el("label", { for: id, text: CONVENTION_LABELS[name] || name })));
+    }
+    return box;
   }
 
   function setTarget(target) {
     state.target = target;
+    if (target.kind === "part") showPractice(false);
     document.querySelectorAll("#parts button").forEach((button) => {
       button.setAttribute("aria-pressed", String(target.kind === "part" && button.dataset.part === target.part.part));
     });
     showQuestion();
+    const part = target.kind === "part" ? target.part : null;
+    if (part) $("answer-hint").replaceChildren("How to answer: " + part.answer_form + ". Wrapping it in $…$ is fine.");
+    else $("answer-hint").replaceChildren(...defaultHint.map((node) => node.cloneNode(true)));
+    $("answer-text").setAttribute("placeholder", part ? PLACEHOLDERS[part.kind] || "" : defaultPlaceholder);
     $("verdict-section").hidden = true;
     schedulePreview(0);
+  }
+
+  const defaultPlaceholder = document.getElementById("answer-text") ? document.getElementById("answer-text").getAttribute("placeholder") : "";
+  const defaultHint = document.getElementById("answer-hint") ? Array.from(document.getElementById("answer-hint").childNodes).map((n) => n.cloneNode(true)) : [];
+  const PLACEHOLDERS = {  // what the field expects, never an answer
+    gradient: "your expression for this entry", delta: "your expression for this δ", dz: "your expression for ∂e/∂z",
+    vector: "W^ℓ, delta^ℓ, Diag(sigma^ℓ'), … or [e1; e2; …]", matrix: "W^ℓ, delta^ℓ, (a^ℓ)^T, … or [e11, e12; e21, e22]",
+    general: "your formula with ℓ, i (and j)", value: "a number, exact or decimal", yesno: "yes / no; p = (…), q = (…), r = (…)",
+  };
+
+  /* With homework, practice on a chosen network is folded away until asked for. */
+  function showPractice(open) {
+    if (!state.cfg || !state.cfg.variants) return;
+    $("practice-body").hidden = !open;
+    $("practice-toggle").setAttribute("aria-expanded", String(open));
+    if (open && state.target && state.target.kind === "part") {
+      state.target = null;
+      document.querySelectorAll("#parts button").forEach((button) => button.setAttribute("aria-pressed", "false"));
+    }
+    if (open && !state.networkInfo) loadNetwork(picker.network() || state.cfg.default_network, "");
+    else if (open) choseNetwork();
   }
 
   /* ---- the network picker (free practice) --------------------------------------------------------- */
@@ -127,10 +197,12 @@
       status.textContent = error.message;
       return;
     }
-    status.textContent = `${reply.parts.length} part${reply.parts.length === 1 ? "" : "s"}: choose one to answer.`;
+    state.recording = !!reply.recording;
+    const total = reply.parts.reduce((sum, part) => sum + part.points, 0);
+    status.textContent = `${reply.parts.length} part${reply.parts.length === 1 ? "" : "s"}, ${total} points: choose one to answer.`;
     for (const part of reply.parts) {
       const button = el("button", { type: "button", "data-part": part.part, "aria-pressed": "false" },
-        el("strong", { text: part.part }), ` · ${part.points} pt`, part.checked_here ? null : el("span", { class: "tag", text: "graded later" }));
+        el("strong", { text: part.part }), ` · ${part.points} pt`);
       button.addEventListener("click", () => setTarget({ kind: "part", student: reply.student, part }));
       list.append(el("li", {}, button));
     }
@@ -200,11 +272,8 @@
     if (serial !== state.previewSerial) return;
     $("preview-box").classList.remove("busy");
     if (reply.ok) {
-      output.replaceChildren(math(reply.latex, false));
+      output.replaceChildren(math(reply.latex, false), reply.note ? el("span", { class: "preview-note", text: reply.note }) : "");
       output.dataset.state = "ok";
-    } else if (reply.checked_here === false) {
-      output.replaceChildren(el("span", { class: "muted", text: reply.message }));
-      output.dataset.state = "none";
     } else {
       output.replaceChildren(el("span", { class: "problem", text: reply.message || "not valid notation" }),
         reply.position !== null && reply.position !== undefined ? pointer(answer, reply.position) : "");
@@ -225,7 +294,8 @@
     syntax_error: ["Not valid notation", "bad"],
     undecided: ["Undecided", "unsure"],
     error: ["Could not be checked", "unsure"],
-    not_checked: ["Recorded, checked later", "unsure"],
+    partial: ["◐ Partly right", "unsure"],
+    missing: ["No answer", "unsure"],
   };
 
   function number(value) {
@@ -245,7 +315,7 @@
     const host = $("verdict");
     try {
       const reply = await api("/api/check", Object.assign(body, { answer }));
-      host.replaceChildren(verdict(reply));
+      host.replaceChildren(reply.part ? partVerdict(reply) : verdict(reply));
     } catch (error) {
       host.replaceChildren(el("p", { class: "verdict-title bad", role: "alert", text: error.message }));
     } finally {
@@ -291,6 +361,49 @@
     return fragment;
   }
 
+  const ENTRY_MARKS = { correct: ["✓", "right"], wrong: ["✗", "wrong"], timeout: ["?", "undecided"] };
+
+  /* The verdict on an answer to a homework part: points, each entry's credit, the proved mistake, feedback. */
+  function partVerdict(reply) {
+    const [title, tone] = TITLES[reply.verdict] || [reply.verdict, "unsure"];
+    const fragment = document.createDocumentFragment();
+    fragment.append(el("p", { class: "verdict-title " + tone, id: "verdict-title", "data-verdict": reply.verdict, text: title }));
+    fragment.append(el("p", { class: "score", id: "verdict-points" }, el("strong", { text: String(reply.points) }), ` of ${reply.max_points} point${reply.max_points === 1 ? "" : "s"}`));
+    if (reply.entries && reply.entries.length && reply.shape) {
+      const [rows, columns] = reply.shape;
+      const table = el("table", { class: "entries", id: "entries" });
+      table.append(el("caption", { text: `Entry by entry (${reply.entries.filter((e) => e.status === "correct").length} of ${rows * columns} proved right)` }));
+      const body = el("tbody");
+      for (let row = 0; row < rows; row++) {
+        const tr = el("tr");
+        for (let column = 0; column < columns; column++) {
+          const entry = reply.entries[row * columns + column];
+          const [mark, word] = ENTRY_MARKS[entry.status] || ["?", entry.status];
+          tr.append(el("td", { class: "entry " + word, "data-status": entry.status, title: `${entry.name}: ${word}` },
+            el("span", { class: "entry-mark", "aria-label": word, text: mark }), " ", math(entry.latex, false),
+            el("span", { class: "entry-points", text: `${entry.points} pt` })));
+        }
+        body.append(tr);
+      }
+      table.append(body);
+      fragment.append(el("div", { class: "entries-scroll" }, table));
+    }
+    if (reply.mistake) {
+      fragment.append(el("h3", { text: "Named mistake (proved)" }));
+      fragment.append(el("p", { class: "mistake", id: "verdict-mistake", text: reply.mistake.label }));
+    }
+    if (reply.message) fragment.append(el("p", { class: "feedback", id: "verdict-message", text: reply.message }));
+    if (reply.position !== null && reply.position !== undefined) fragment.append(el("p", {}, pointer(answerText(), reply.position)));
+    const conventions = reply.conventions || {};
+    if (conventions.read_with && conventions.read_with !== "lecture") {
+      const names = conventions.read_with.split("+").map((name) => CONVENTION_NAMES[name] || name);
+      fragment.append(el("p", { class: "hint", text: "Read with the convention you declared: " + names.join(" and ") + "." }));
+    }
+    for (const note of reply.notes || []) fragment.append(el("p", { class: "note", text: "Note: " + note }));
+    if (reply.recorded) fragment.append(el("p", { class: "hint", text: "Your answer was recorded; your latest answer to each part is the one graded." }));
+    return fragment;
+  }
+
   /* ---- start ------------------------------------------------------------------------------------------------ */
   async function start() {
     let cfg;
@@ -308,6 +421,8 @@
       $("student-section").hidden = false;
       $("network-heading").textContent = "Or practise on any network";
       $("student-form").addEventListener("submit", loadStudent);
+      $("practice-toggle").hidden = false;
+      $("practice-toggle").addEventListener("click", () => showPractice($("practice-toggle").getAttribute("aria-expanded") !== "true"));
     }
     if (!cfg.explore) $("explore-link").hidden = true;
     $("footer-record").textContent = cfg.recording ? "Checked answers are recorded for your instructor." : "";
@@ -318,6 +433,12 @@
     let saved = "text";
     try { saved = localStorage.getItem("symbackprop-input") || "text"; } catch (error) { /* private mode */ }
     if (saved === "math") setMode("math", false);
+    if (cfg.variants && !fromHash) {  // homework first; practice when asked for (or linked to)
+      $("practice-body").hidden = true;
+      $("practice-toggle").setAttribute("aria-expanded", "false");
+      showQuestion();
+      return;
+    }
     await loadNetwork(picker.network() || cfg.default_network, fromHash ? fromHash.wrt : "");
   }
 
