@@ -29,6 +29,8 @@ _EXPORTS: dict[str, str] = {
     "BackpropSteps": ".derive",
     "prove": ".proof",
     "Proof": ".proof",
+    "prove_general": ".general",
+    "GeneralProof": ".general",
     # LaTeX documents
     "Section": ".emit",
     "build_document": ".emit",
@@ -123,6 +125,8 @@ if TYPE_CHECKING:  # pragma: no cover - what the lazy names are, for type checke
     from .model import compile as compile
     from .network import MLP as MLP
     from .parse import parse_expression as parse_expression
+    from .general import GeneralProof as GeneralProof
+    from .general import prove_general as prove_general
     from .proof import Proof as Proof
     from .proof import prove as prove
     from .spec import NetworkSpec as NetworkSpec

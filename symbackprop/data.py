@@ -1,4 +1,5 @@
-"""Data for the trainers: the lecture's four-sample example, a ±1 binary set (L17), Iris (L18), users' CSV files.
+"""Data for the trainers: the lecture's four-sample example, a ±1 binary set (L17), Iris (L18), the 8×8
+handwritten digits (L18, with a held-out test split), users' CSV files.
 
 Every loader returns a :class:`Dataset`: ``X`` (n, N_0), ``Y`` (n, N_L) in the form the network's loss
 expects (0/1 or real targets for the squared loss, ±1 for the logistic loss, one-hot rows for softmax),
@@ -9,11 +10,15 @@ the task, and a note on where the numbers come from.
 ((4, 2), (4, 1), 'binary01')
 >>> iris().class_names
 ('setosa', 'versicolor', 'virginica')
+>>> train = digits()
+>>> train.n_samples, train.test.n_samples, train.n_features, train.n_outputs
+(1438, 359, 64, 10)
 """
 
 from __future__ import annotations
 
 import csv
+import gzip
 import math
 from dataclasses import dataclass, replace
 from importlib import resources
@@ -23,7 +28,7 @@ import numpy as np
 
 from .errors import DataError
 
-__all__ = ["Dataset", "TASKS", "lecture_example", "binary_example", "iris", "load_csv", "EXAMPLES", "load_example"]
+__all__ = ["Dataset", "TASKS", "lecture_example", "binary_example", "iris", "digits", "load_csv", "EXAMPLES", "load_example"]
 
 TASKS = ("regression", "binary01", "binary", "multiclass")
 
@@ -38,7 +43,8 @@ class Dataset:
     """Samples as rows: ``X`` (n, N_0), ``Y`` (n, N_L), with the task they pose.
 
     ``task`` is ``"regression"``, ``"binary01"`` (0/1 targets of a sigmoid output, squared loss as in L1),
-    ``"binary"`` (y ∈ {+1, −1}, L17) or ``"multiclass"`` (one-hot rows, L18).
+    ``"binary"`` (y ∈ {+1, −1}, L17) or ``"multiclass"`` (one-hot rows, L18).  ``test`` is a held-out part of
+    the same data (never trained on), when the data set has one.
     """
 
     name: str
@@ -48,6 +54,7 @@ class Dataset:
     feature_names: tuple[str, ...]
     class_names: tuple[str, ...] = ()
     note: str = ""
+    test: "Dataset | None" = None
 
     def __post_init__(self) -> None:
         if self.task not in TASKS:
@@ -99,13 +106,15 @@ class Dataset:
         scale = self.X.std(axis=0)
         scale[scale == 0] = 1.0
         note = (self.note + "; " if self.note else "") + "features standardised to mean 0, standard deviation 1"
-        return replace(self, X=(self.X - mean) / scale, note=note)
+        test = replace(self.test, X=(self.test.X - mean) / scale) if self.test is not None else None  # the training set's scale
+        return replace(self, X=(self.X - mean) / scale, note=note, test=test)
 
     def describe(self) -> str:
         """One line: name, size, task, classes, and the note."""
         classes = f", classes {', '.join(self.class_names)}" if self.class_names else ""
         note = f" — {self.note}" if self.note else ""
-        return f"{self.name}: {self.n_samples} samples, {self.n_features} features, {self.task}{classes}{note}"
+        held_out = f" (+ {self.test.n_samples} held out for testing)" if self.test is not None else ""
+        return f"{self.name}: {self.n_samples} samples{held_out}, {self.n_features} features, {self.task}{classes}{note}"
 
     def __repr__(self) -> str:
         return f"Dataset({self.name!r}, n={self.n_samples}, features={self.n_features}, outputs={self.n_outputs}, task={self.task!r})"
@@ -151,14 +160,45 @@ def iris(*, standardize: bool = False) -> Dataset:
     return data.standardized() if standardize else data
 
 
+DIGITS_TEST_FRACTION = 0.2
+DIGITS_SPLIT_SEED = 0
+
+
+def digits(*, test_fraction: float = DIGITS_TEST_FRACTION) -> Dataset:
+    """The 8×8 handwritten digits (1,797 images, 64 pixels of 0…16 scaled to [0, 1], 10 classes), one-hot targets (L18).
+
+    A seeded, stratified split holds out ``test_fraction`` of every class as ``.test`` (360 of 1,797 by default).
+    Shipped as ``digits.csv.gz`` copied from scikit-learn's wheel (see datasets/README.md); scikit-learn is not needed.
+    """
+    if not 0.0 < test_fraction < 1.0:
+        raise DataError(f"test_fraction must be between 0 and 1, got {test_fraction!r}")
+    try:
+        raw = resources.files("symbackprop").joinpath("datasets", "digits.csv.gz").read_bytes()
+    except OSError as error:  # pragma: no cover - a broken installation
+        raise DataError(f"the packaged data file digits.csv.gz is missing ({error}); reinstall symbackprop") from None
+    table = np.loadtxt(gzip.decompress(raw).decode("ascii").splitlines(), delimiter=",")
+    X, labels = table[:, :64] / 16.0, table[:, 64].astype(int)
+    rng = np.random.default_rng(DIGITS_SPLIT_SEED)
+    test = np.zeros(len(labels), dtype=bool)
+    for digit in range(10):
+        members = np.flatnonzero(labels == digit)
+        test[rng.choice(members, size=int(round(test_fraction * len(members))), replace=False)] = True
+    Y = np.eye(10)[labels]
+    names = tuple(f"pixel {row},{column}" for row in range(8) for column in range(8))
+    classes = tuple(str(digit) for digit in range(10))
+    note = "scikit-learn's 8×8 handwritten digits (UCI), pixels scaled to [0, 1]"
+    held_out = Dataset("digits (test)", X[test], Y[test], "multiclass", names, classes, note + "; the held-out test split")
+    return Dataset("digits", X[~test], Y[~test], "multiclass", names, classes, note, test=held_out)
+
+
 # --- users' CSV files ----------------------------------------------------------------------------------------
 def load_csv(path: str | Path, *, task: str = "auto", name: str | None = None) -> Dataset:
     """Read a CSV file: one sample per row, features first, the target in the last column.
 
-    A first row that is not numeric is a header.  ``task="auto"`` decides from the targets: class names
-    (text) → multiclass (one-hot), only +1/−1 → binary (L17), anything else → regression.  Pass
-    ``task="multiclass"`` for integer class labels.  Malformed rows raise :class:`DataError` with the row's
-    line number.
+    A first row that is not numeric is a header.  ``task="auto"`` decides from the targets and says so in the
+    note: class names (text) → multiclass (one-hot); only +1/−1 → binary (L17); only 0/1 → binary01; whole
+    numbers with 3 to 20 distinct values (at most half the rows) → multiclass; anything else → regression.
+    Pass ``task=…`` to choose.  Malformed rows raise :class:`DataError` with the row's line number.
     """
     path = Path(path)
     try:
@@ -220,13 +260,9 @@ def load_csv_text(text: str, *, name: str = "csv", task: str = "auto", source: s
         targets.append(fields[-1])
     X = np.array(features, dtype=float)
     numeric = [_number(t) for t in targets]
+    detected = ""
     if task == "auto":
-        if any(value is None for value in numeric):
-            task = "multiclass"
-        elif set(numeric) <= {1.0, -1.0}:
-            task = "binary"
-        else:
-            task = "regression"
+        task, detected = _detect_task(numeric)
     feature_names = tuple(header[:-1]) if header else tuple(f"x_{j}" for j in range(1, width))
     if task == "multiclass":
         class_names = tuple(sorted(set(targets), key=lambda t: (_number(t) is None, _number(t) or 0.0, t)))
@@ -234,7 +270,7 @@ def load_csv_text(text: str, *, name: str = "csv", task: str = "auto", source: s
             raise DataError(f"{source}: multiclass data needs at least 2 classes, found {list(class_names)}")
         index = {label: k for k, label in enumerate(class_names)}
         Y = np.eye(len(class_names))[[index[t] for t in targets]]
-        return Dataset(name, X, Y, task, feature_names, class_names, f"read from {source}")
+        return Dataset(name, X, Y, task, feature_names, class_names, f"read from {source}{detected}")
     for (line, _), target, value in zip(rows, targets, numeric):
         if value is None or not math.isfinite(value):
             raise DataError(f"{source}: row {line}: target {target!r} is not a finite number")
@@ -243,19 +279,38 @@ def load_csv_text(text: str, *, name: str = "csv", task: str = "auto", source: s
             raise DataError(f"{source}: row {line}: a {task} target must be {allowed}, got {target!r}")
     Y = np.array(numeric, dtype=float).reshape(-1, 1)
     classes = ("-1", "+1") if task == "binary" else ("0", "1") if task == "binary01" else ()
-    return Dataset(name, X, Y, task, feature_names, classes, f"read from {source}")
+    return Dataset(name, X, Y, task, feature_names, classes, f"read from {source}{detected}")
+
+
+def _detect_task(numeric: list[float | None]) -> tuple[str, str]:
+    """The task the targets look like, and a note that says why (and how to choose another)."""
+    override = "; --task to choose another"
+    if any(value is None for value in numeric):
+        return "multiclass", f"; task multiclass: the targets are class names{override}"
+    values = set(numeric)
+    if values <= {1.0, -1.0}:
+        return "binary", f"; task binary: the targets are +1 and −1 (L17){override}"
+    if values <= {0.0, 1.0}:
+        return "binary01", f"; task binary01: the targets are 0 and 1{override}"
+    whole = all(float(v).is_integer() for v in values)  # type: ignore[arg-type]
+    if whole and 3 <= len(values) <= 20 and len(values) <= len(numeric) / 2:
+        return "multiclass", f"; task multiclass: {len(values)} whole-number labels{override}"
+    return "regression", f"; task regression: real-valued targets{override}"
 
 
 # --- the examples of the CLI and the demo ---------------------------------------------------------------------
-EXAMPLES = ("lecture", "binary", "iris")
+EXAMPLES = ("lecture", "binary", "iris", "digits")
 
 
 def load_example(name: str) -> Dataset:
-    """``lecture`` (L1, our own four samples), ``binary`` (L17) or ``iris`` (L18, standardised features)."""
+    """``lecture`` (L1, our own four samples), ``binary`` (L17), ``iris`` (L18, standardised features) or
+    ``digits`` (L18, 8×8 images, with a held-out test split)."""
     if name == "lecture":
         return lecture_example()
     if name == "binary":
         return binary_example()
     if name == "iris":
         return iris(standardize=True)
+    if name == "digits":
+        return digits()
     raise DataError(f"unknown example {name!r}; choose one of: {', '.join(EXAMPLES)}")

@@ -79,7 +79,11 @@ def is_symbackprop_output(path: str | os.PathLike, *, csv_header: Sequence[str] 
         if suffix == ".json":
             with open(path, encoding="utf-8") as handle:
                 value = json.load(handle)
-            return isinstance(value, dict) and str(value.get("generator", "")).startswith("symbackprop")
+            if not isinstance(value, dict):
+                return False
+            extra = value.get("extra_data")  # Gradescope's results.json keeps its own keys at the top level
+            generator = value.get("generator") or (extra.get("generator") if isinstance(extra, dict) else "")
+            return str(generator or "").startswith("symbackprop")
         if suffix in (".sqlite", ".db", ".sqlite3"):
             return _is_our_database(path)
     except (OSError, ValueError, UnicodeDecodeError):

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from fractions import Fraction
+from functools import cached_property
 from typing import Sequence
 
 import sympy as sp
@@ -30,8 +32,56 @@ class ParameterInfo(tuple):
     j = property(lambda self: self[3])
 
 
+@dataclass(frozen=True)
+class _Symbols:
+    """The symbols of one network: W^ℓ, b^ℓ, z^ℓ, a^ℓ (a^0 = x), the parameters in order, x, y and q."""
+
+    W: dict[int, sp.ImmutableMatrix]
+    b: dict[int, sp.ImmutableMatrix]
+    z: dict[int, sp.ImmutableMatrix]
+    a: dict[int, sp.ImmutableMatrix]
+    info: dict[sp.Symbol, ParameterInfo]
+    parameters: tuple[sp.Symbol, ...]
+    x: tuple[sp.Symbol, ...]
+    y: tuple[sp.Symbol, ...]
+    q: tuple[sp.Symbol, ...]
+
+    @classmethod
+    def build(cls, spec: NetworkSpec) -> "_Symbols":
+        sizes, wide = spec.sizes, spec.wide
+        W: dict[int, sp.ImmutableMatrix] = {}
+        b: dict[int, sp.ImmutableMatrix] = {}
+        z: dict[int, sp.ImmutableMatrix] = {}
+        a: dict[int, sp.ImmutableMatrix] = {0: sp.ImmutableMatrix([notation.input_symbol(j) for j in range(1, sizes[0] + 1)])}
+        info: dict[sp.Symbol, ParameterInfo] = {}
+        parameters: list[sp.Symbol] = []
+        for layer in range(1, spec.depth + 1):
+            rows, cols = sizes[layer], sizes[layer - 1]
+            weights = [[notation.weight(layer, i, j, separate=wide) for j in range(1, cols + 1)] for i in range(1, rows + 1)]
+            W[layer] = sp.ImmutableMatrix(weights)
+            for i, row in enumerate(weights, start=1):
+                for j, symbol in enumerate(row, start=1):
+                    info[symbol] = ParameterInfo("w", layer, i, j)
+                    parameters.append(symbol)
+            if spec.bias:
+                biases = [notation.bias(layer, i) for i in range(1, rows + 1)]
+                b[layer] = sp.ImmutableMatrix(biases)
+                for i, symbol in enumerate(biases, start=1):
+                    info[symbol] = ParameterInfo("b", layer, i, None)
+                    parameters.append(symbol)
+            z[layer] = sp.ImmutableMatrix([notation.pre_activation(layer, i) for i in range(1, rows + 1)])
+            a[layer] = sp.ImmutableMatrix([notation.activation(layer, i) for i in range(1, rows + 1)])
+        y = tuple(notation.target(j) for j in range(1, sizes[-1] + 1))
+        q = tuple(notation.probability(j) for j in range(1, sizes[-1] + 1)) if spec.softmax else ()
+        return cls(W, b, z, a, info, tuple(parameters), tuple(a[0]), y, q)
+
+
 class MLP:
     """A multilayer perceptron built from SymPy symbols in the lecture's notation.
+
+    Building one only validates its description (``net.spec``); the symbols are made on first use, and
+    refused beyond :data:`symbackprop.spec.MAX_PARAMETERS` parameters — :func:`symbackprop.compile` needs
+    none of them, so a compiled model can be as large as memory allows.
 
     >>> net = MLP([2, 2, 1], activation="sigmoid", bias=True)
     >>> net.W(2)
@@ -50,38 +100,49 @@ class MLP:
         loss: str = "squared",
     ) -> None:
         self.spec = NetworkSpec.build(sizes, activation=activation, output=output, bias=bias, loss=loss)
-        sizes_ = self.spec.sizes
-        wide = self.spec.wide
-        self._W: dict[int, sp.ImmutableMatrix] = {}
-        self._b: dict[int, sp.ImmutableMatrix] = {}
-        self._z: dict[int, sp.ImmutableMatrix] = {}
-        self._a: dict[int, sp.ImmutableMatrix] = {
-            0: sp.ImmutableMatrix([notation.input_symbol(j) for j in range(1, sizes_[0] + 1)])
-        }
-        self._info: dict[sp.Symbol, ParameterInfo] = {}
-        parameters: list[sp.Symbol] = []
-        for layer in range(1, self.depth + 1):
-            rows, cols = sizes_[layer], sizes_[layer - 1]
-            weights = [[notation.weight(layer, i, j, separate=wide) for j in range(1, cols + 1)] for i in range(1, rows + 1)]
-            self._W[layer] = sp.ImmutableMatrix(weights)
-            for i, row in enumerate(weights, start=1):
-                for j, symbol in enumerate(row, start=1):
-                    self._info[symbol] = ParameterInfo("w", layer, i, j)
-                    parameters.append(symbol)
-            if self.spec.bias:
-                biases = [notation.bias(layer, i) for i in range(1, rows + 1)]
-                self._b[layer] = sp.ImmutableMatrix(biases)
-                for i, symbol in enumerate(biases, start=1):
-                    self._info[symbol] = ParameterInfo("b", layer, i, None)
-                    parameters.append(symbol)
-            self._z[layer] = sp.ImmutableMatrix([notation.pre_activation(layer, i) for i in range(1, rows + 1)])
-            self._a[layer] = sp.ImmutableMatrix([notation.activation(layer, i) for i in range(1, rows + 1)])
-        self.parameters: tuple[sp.Symbol, ...] = tuple(parameters)
-        self.x: tuple[sp.Symbol, ...] = tuple(self._a[0])
-        self.y: tuple[sp.Symbol, ...] = tuple(notation.target(j) for j in range(1, sizes_[-1] + 1))
-        self.q: tuple[sp.Symbol, ...] = (
-            tuple(notation.probability(j) for j in range(1, sizes_[-1] + 1)) if self.spec.softmax else ()
-        )
+
+    @cached_property
+    def _symbols(self) -> _Symbols:
+        """The SymPy symbols of every parameter and neuron, built on first use (and refused for too large a network)."""
+        self.spec.require_symbolic()
+        return _Symbols.build(self.spec)
+
+    @property
+    def _W(self) -> dict[int, sp.ImmutableMatrix]:
+        return self._symbols.W
+
+    @property
+    def _b(self) -> dict[int, sp.ImmutableMatrix]:
+        return self._symbols.b
+
+    @property
+    def _z(self) -> dict[int, sp.ImmutableMatrix]:
+        return self._symbols.z
+
+    @property
+    def _a(self) -> dict[int, sp.ImmutableMatrix]:
+        return self._symbols.a
+
+    @property
+    def _info(self) -> dict[sp.Symbol, ParameterInfo]:
+        return self._symbols.info
+
+    @property
+    def parameters(self) -> tuple[sp.Symbol, ...]:
+        """Every weight and bias symbol, layer by layer (W^ℓ row-major, then b^ℓ)."""
+        return self._symbols.parameters
+
+    @property
+    def x(self) -> tuple[sp.Symbol, ...]:
+        return self._symbols.x
+
+    @property
+    def y(self) -> tuple[sp.Symbol, ...]:
+        return self._symbols.y
+
+    @property
+    def q(self) -> tuple[sp.Symbol, ...]:
+        return self._symbols.q
 
     # --- structure -------------------------------------------------------------------------------
     @property

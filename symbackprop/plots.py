@@ -9,9 +9,10 @@ later run may replace it).  The lecture's notes include the PDFs; the commands w
 from __future__ import annotations
 
 import math
+import os
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Sequence
+from typing import TYPE_CHECKING, Iterable, Sequence
 
 import numpy as np
 
@@ -82,13 +83,22 @@ def log_axis(axes: object, which: str = "y") -> None:
     axis.set_minor_locator(NullLocator())
 
 
-def save_figure(figure: "Figure", path: str | Path, *, dpi: int = 120, force: bool = False) -> Path:
-    """Write ``figure`` to ``path`` (``.png`` or ``.pdf``) atomically, with symbackprop in its metadata."""
+def save_figure(
+    figure: "Figure",
+    path: str | Path,
+    *,
+    dpi: int = 120,
+    inputs: Iterable[str | os.PathLike] = (),
+    force: bool = False,
+) -> Path:
+    """Write ``figure`` to ``path`` (``.png`` or ``.pdf``) under :mod:`symbackprop.files`' policy: never over
+    ``inputs`` or a file symbackprop did not write (unless ``force``), atomically, with a missing folder
+    created; the file's metadata (PNG Software, PDF Creator) names symbackprop."""
     path = Path(path)
     kind = path.suffix.lower().lstrip(".")
     if kind not in ("png", "pdf"):
         raise DataError(f"a figure is written as PNG or PDF: give a file name ending in .png or .pdf, got {path.name!r}")
-    prepare_output(path, force=force)
+    path = prepare_output(path, inputs=inputs, force=force)
     metadata = {"Software": PNG_SOFTWARE} if kind == "png" else {"Creator": "symbackprop", "CreationDate": None}
     try:
         with atomic_path(path) as temporary:
@@ -117,7 +127,7 @@ def losses_figure(results: Sequence[TrainingResult], *, title: str = "") -> "Fig
     for result in results:
         epochs = np.asarray(result.history.epochs, dtype=float)
         style = METHOD_STYLE.get(result.method, {})
-        ended = {"converged": "", "max_steps": "", "stalled": ", stalled", "diverged": ", DIVERGED"}.get(result.status, "")
+        ended = {"converged": "", "max_steps": "", "stalled": ", stalled", "plateau": ", plateau", "diverged": ", DIVERGED"}.get(result.status, "")
         label = f"{result.method}: E = {result.E_final:.4g}{ended}"
         marker = "o" if len(epochs) < 30 else None
         loss_axes.plot(epochs, result.history.E, label=label, marker=marker, markersize=3, linewidth=1.6, **style)
@@ -139,8 +149,16 @@ def losses_figure(results: Sequence[TrainingResult], *, title: str = "") -> "Fig
     return figure
 
 
-def plot_losses(results: Sequence[TrainingResult], path: str | Path, *, title: str = "", dpi: int = 120) -> Path:
-    """:func:`losses_figure` written as a PNG; returns its path.
+def plot_losses(
+    results: Sequence[TrainingResult],
+    path: str | Path,
+    *,
+    title: str = "",
+    dpi: int = 120,
+    inputs: Iterable[str | os.PathLike] = (),
+    force: bool = False,
+) -> Path:
+    """:func:`losses_figure` written as a PNG (by :func:`save_figure`, under the files policy); returns its path.
 
     One GD step is one epoch; an SGD step is 1/S of one; so the curves of all methods share the x-axis.
     """
@@ -149,9 +167,7 @@ def plot_losses(results: Sequence[TrainingResult], path: str | Path, *, title: s
     path = Path(path)
     if path.suffix.lower() != ".png":
         raise DataError(f"the plot is written as PNG: give a file name ending in .png, got {path.name!r}")
-    if not path.parent.exists():
-        raise DataError(f"cannot write {path}: the folder {path.parent} does not exist")
-    return save_figure(losses_figure(results, title=title), path, dpi=dpi)
+    return save_figure(losses_figure(results, title=title), path, dpi=dpi, inputs=inputs, force=force)
 
 
 # --- descent paths over the error surface -----------------------------------------------------------------

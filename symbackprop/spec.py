@@ -1,4 +1,8 @@
-"""Validated, immutable description of an MLP: sizes, activations, output, biases, loss."""
+"""Validated, immutable description of an MLP: sizes, activations, output, biases, loss.
+
+Any size is a valid description; symbolic work refuses more than :data:`MAX_PARAMETERS` parameters
+(:meth:`NetworkSpec.require_symbolic`), compiled models do not.
+"""
 
 from __future__ import annotations
 
@@ -11,7 +15,7 @@ from .losses import Loss, get_loss
 
 __all__ = ["NetworkSpec", "MAX_PARAMETERS", "parse_sizes"]
 
-MAX_PARAMETERS = 20_000
+MAX_PARAMETERS = 20_000  # for symbolic work: one SymPy symbol per parameter and formulas over them
 
 
 def parse_sizes(sizes: str | Sequence[int]) -> tuple[int, ...]:
@@ -115,18 +119,30 @@ class NetworkSpec:
                     "pass output='sigmoid'"
                 )
 
-        parameters = sum(widths[l] * widths[l - 1] + (widths[l] if bias else 0) for l in range(1, depth + 1))
-        if parameters > MAX_PARAMETERS:
-            raise SpecError(
-                f"{parameters} parameters is too many for symbolic derivation (limit {MAX_PARAMETERS}); "
-                "use narrower or fewer layers"
-            )
         return cls(sizes=widths, activations=tuple(layers), softmax=softmax, bias=bias, loss=loss_kind)
 
     @property
     def depth(self) -> int:
         """L, the number of layers with weights."""
         return len(self.sizes) - 1
+
+    @property
+    def parameter_count(self) -> int:
+        """Σ_ℓ N_ℓ N_{ℓ-1} (+ N_ℓ with biases)."""
+        sizes = self.sizes
+        return sum(sizes[l] * sizes[l - 1] + (sizes[l] if self.bias else 0) for l in range(1, len(sizes)))
+
+    def require_symbolic(self) -> None:
+        """Refuse symbolic work (one SymPy symbol per parameter and formulas over them) on a network too large for it.
+
+        Compiled models (:func:`symbackprop.compile`) have no such limit: their code is generated once per layer template.
+        """
+        parameters = self.parameter_count
+        if parameters > MAX_PARAMETERS:
+            raise SpecError(
+                f"{parameters:,} parameters is too many for symbolic derivation, proofs, documents and answer checking "
+                f"(limit {MAX_PARAMETERS:,}): use narrower or fewer layers; compile(net) runs networks of any size"
+            )
 
     @property
     def wide(self) -> bool:

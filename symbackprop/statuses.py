@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from enum import Enum
 
-__all__ = ["EntryStatus", "AnswerStatus", "ClaimStatus", "RunStatus"]
+__all__ = ["EntryStatus", "AnswerStatus", "PartStatus", "ClaimStatus", "RunStatus"]
 
 
 class _Status(str, Enum):
@@ -39,6 +39,18 @@ class AnswerStatus(_Status):
     ERROR = "error"  # the row or the request could not be checked (e.g. an unknown parameter)
 
 
+class PartStatus(_Status):
+    """One graded part of a homework (:func:`symbackprop.homework.check_part`): what its points rest on."""
+
+    CORRECT = "correct"  # proved right (an exact identity or an exact decision), full points
+    PARTIAL = "partial"  # some entries right, a convention mismatch, or right given an earlier wrong part
+    WRONG = "wrong"  # refuted: a counterexample or an exact decision
+    UNDECIDED = "undecided"  # agreement at sampled points only, or the time limit: no points, for review
+    SYNTAX_ERROR = "syntax error"  # not valid notation
+    ERROR = "error"  # the part could not be checked (a worker stopped, the row was unusable)
+    MISSING = "missing"  # no answer was submitted
+
+
 class ClaimStatus(_Status):
     """How a lecture item (L1–L22) was settled; never more than the evidence says."""
 
@@ -52,7 +64,8 @@ class ClaimStatus(_Status):
 class RunStatus(_Status):
     """How a training run ended (:func:`symbackprop.fit`)."""
 
-    CONVERGED = "converged"
+    CONVERGED = "converged"  # ‖∇E‖₂ ≤ tol and E did not rise
+    PLATEAU = "plateau"  # ‖∇E‖₂ ≤ tol but E rose: the gradient vanished where units saturate
     MAX_STEPS = "max_steps"
     STALLED = "stalled"
     DIVERGED = "diverged"

@@ -16,7 +16,9 @@ exact line search (SciPy's bounded Brent method), seeded sampling (a NumPy ``Gen
 
 from __future__ import annotations
 
+import contextlib
 import math
+import sys
 import time
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Callable, Mapping, Sequence
@@ -35,6 +37,7 @@ __all__ = [
     "METHODS",
     "History",
     "TrainingResult",
+    "DIVERGENCE_FACTOR",
     "init_params",
     "exact_line_search",
     "harmonic",
@@ -43,6 +46,7 @@ __all__ = [
 ]
 
 METHODS = ("gd", "gd-exact", "sgd", "minibatch")
+DIVERGENCE_FACTOR = 1e6  # a run whose E exceeds this × max(E(w⁰), 1) has diverged
 METHOD_NAMES = {
     "gd": "gradient descent, fixed step α (L2)",
     "gd-exact": "gradient descent, exact line search (L2, L3)",
@@ -77,9 +81,11 @@ class History:
 class TrainingResult:
     """A finished run: final parameters, history, and how it ended.
 
-    ``status``: ``converged`` (‖∇E‖₂ ≤ tol), ``max_steps`` (step budget used up), ``stalled`` (the exact line
-    search found no α > 0 that lowers E), ``diverged`` (NaN/inf: the history so far is kept, ``params`` are
-    the last finite ones).
+    ``status``: ``converged`` (‖∇E‖₂ ≤ tol and E did not rise), ``plateau`` (‖∇E‖₂ ≤ tol but E ended above its
+    start: the gradient vanished where units saturate, not at a minimum), ``max_steps`` (step budget used up),
+    ``stalled`` (the exact line search found no α > 0 that lowers E), ``diverged`` (E past
+    :data:`DIVERGENCE_FACTOR` × max(E(w⁰), 1), or not finite: the history so far is kept, ``params`` are the
+    last ones that were evaluated and sound).
     """
 
     method: str
@@ -92,6 +98,7 @@ class TrainingResult:
     seconds: float
     settings: dict[str, object] = field(default_factory=dict)
     accuracy: float | None = None
+    test_accuracy: float | None = None  # on a held-out split, when the data set has one
 
     @property
     def E_initial(self) -> float:
@@ -113,6 +120,11 @@ class TrainingResult:
     def converged(self) -> bool:
         return self.status == "converged"
 
+    @property
+    def failed(self) -> bool:
+        """Diverged, or ended on a plateau above the starting E: the CLI exits with status 1."""
+        return self.status in (RunStatus.DIVERGED, RunStatus.PLATEAU)
+
     def __repr__(self) -> str:
         return (
             f"TrainingResult(method={self.method!r}, E {self.E_initial:.6g} → {self.E_final:.6g}, "
@@ -128,7 +140,7 @@ class TrainingResult:
             f"‖∇E‖₂      {self.grad_norm_final:.3g}",
         ]
         if self.accuracy is not None:
-            lines.append(f"accuracy   {self.accuracy:.1%}")
+            lines.append(f"accuracy   {self.accuracy:.1%}" + (f" (held-out test: {self.test_accuracy:.1%})" if self.test_accuracy is not None else ""))
         lines.append(f"steps      {self.steps} ({self.epochs:g} epochs) in {self.seconds:.3g} s")
         lines.append(f"ended      {self.status}: {self.message}")
         return "\n".join(lines)
@@ -228,12 +240,19 @@ def exact_line_search(
 
 
 class _Problem:
-    """E, ∇E, ∇e^j and Σ_{j∈B} ∇e^j of one data set as functions of the flat parameter vector w."""
+    """E, ∇E, ∇e^j and Σ_{j∈B} ∇e^j of one data set as functions of the flat parameter vector w.
 
-    def __init__(self, model: "CompiledModel", X: np.ndarray, Y: np.ndarray) -> None:
+    The data are checked once (:meth:`CompiledModel.batch`); gradients are written into two reused buffers
+    (one for ∇E, one for the steps' sample gradients), which the loops only read before the next call.
+    """
+
+    def __init__(self, model: "CompiledModel", X: object, Y: object) -> None:
         self.model = model
-        self.X, self.Y = model.check_data(X, Y)
-        self.S = self.X.shape[0]
+        self.data = model.batch(X, Y)
+        self.X, self.Y = self.data.X, self.data.Y
+        self.S = self.data.n
+        self._full = np.empty(model.size)
+        self._step = np.empty(model.size)
         self._last: tuple[np.ndarray, float, np.ndarray] | None = None
         self.evaluations = 0
 
@@ -241,7 +260,7 @@ class _Problem:
         last = self._last
         if last is not None and last[0] is w:
             return last[1], last[2]
-        E, g = self.model.value_and_grad_flat(w, self.X, self.Y)
+        E, g = self.model.value_and_grad_batch(w, self.data, out=self._full)
         self.evaluations += 1
         self._last = (w, E, g)
         return E, g
@@ -254,69 +273,80 @@ class _Problem:
         if last is not None and last[0] is w:
             return last[1]
         self.evaluations += 1
-        return self.model.loss_flat(w, self.X, self.Y)
+        return self.model.loss_batch(w, self.data)
 
     def grad_e(self, j: int, w: np.ndarray) -> np.ndarray:
         """∇e^j(w): the sample-wise gradient of sample j (0-based)."""
-        return self.model.value_and_grad_flat(w, self.X[j : j + 1], self.Y[j : j + 1])[1]
+        rows = self.model.batch(self.X[j : j + 1], self.Y[j : j + 1], checked=True)
+        return self.model.grad_batch(w, rows, out=self._step)
 
     def grad_e_sum(self, batch: np.ndarray, w: np.ndarray) -> np.ndarray:
         """Σ_{j∈B} ∇e^j(w), one batched call."""
-        return self.model.value_and_grad_flat(w, self.X[batch], self.Y[batch])[1]
+        rows = self.model.batch(self.X[batch], self.Y[batch], checked=True)
+        return self.model.grad_batch(w, rows, out=self._step)
 
 
 class _Recorder:
-    """The ``record(k, w)`` callback: history, progress bar, divergence check."""
+    """The ``record(k, w)`` callback: E and ‖∇E‖₂ every ``eval_every`` steps (and the last), the divergence check
+    there, and a progress bar when standard error is a terminal.  Between evaluations a step costs two assignments."""
 
-    def __init__(self, problem: _Problem, *, total: int, steps_per_epoch: int, eval_every: int, step_size: Callable[[int], float], quiet: bool, label: str) -> None:
+    def __init__(self, problem: _Problem, *, total: int, steps_per_epoch: int, eval_every: int, quiet: bool, label: str) -> None:
         self.problem = problem
         self.history = History()
         self.total = total
         self.steps_per_epoch = steps_per_epoch
         self.eval_every = max(1, eval_every)
-        self.step_size = step_size
         self.started = time.perf_counter()
-        self.last_w: np.ndarray | None = None
+        self.last_w: np.ndarray | None = None  # the last parameters that were evaluated and sound
         self.last_step = 0
-        self.bar = tqdm(total=total, desc=label, unit="step", disable=quiet, delay=0.5, leave=False, dynamic_ncols=True)
+        self.steps_taken = 0
+        self.limit = math.inf
+        self.pending: np.ndarray | None = None  # the newest parameters, when they were not evaluated
+        show = not quiet and sys.stderr is not None and sys.stderr.isatty()
+        self.bar = tqdm(total=total, desc=label, unit="step", delay=0.5, leave=False, dynamic_ncols=True) if show else None
 
     def evaluate(self, k: int, w: np.ndarray) -> None:
-        try:
-            E, g = self.problem.value_and_grad(w)
-            norm = float(np.linalg.norm(g))
-        except FloatingPointError as error:
-            raise _Diverged(k, f"floating-point error ({error})") from None
-        if not (math.isfinite(E) and math.isfinite(norm)):
-            raise _Diverged(k, f"E = {E:g}, ‖∇E‖₂ = {norm:g}")
+        E, g = self.problem.value_and_grad(w)
+        norm = math.sqrt(float(np.vdot(g, g)))
+        if not (math.isfinite(E) and math.isfinite(norm) and math.isfinite(float(np.vdot(w, w)))):
+            raise _Diverged(k, f"E = {E:.3g}, ‖∇E‖₂ = {norm:.3g}" if math.isfinite(E) else f"E = {E}")
+        if E > self.limit:
+            raise _Diverged(k, f"E = {E:.3g} > {DIVERGENCE_FACTOR:g} × max(E(w⁰), 1) = {self.limit:.3g}")
         history = self.history
         history.steps.append(k)
         history.epochs.append(k / self.steps_per_epoch)
         history.E.append(E)
         history.grad_norm.append(norm)
         history.seconds.append(time.perf_counter() - self.started)
+        self.last_w, self.last_step = w, k
 
     def start(self, w: np.ndarray) -> None:
         self.evaluate(0, w)
-        self.last_w = w
+        self.limit = DIVERGENCE_FACTOR * max(self.history.E[0], 1.0)
 
     def __call__(self, k: int, w: np.ndarray) -> None:
-        if not np.isfinite(w).all():
-            raise _Diverged(k, "NaN or infinity in the parameters")
-        self.history.step_sizes.append(float(self.step_size(k - 1)))
+        self.steps_taken = k
         if k % self.eval_every == 0 or k == self.total:
             self.evaluate(k, w)
-        self.last_w = w
-        self.last_step = k
-        self.bar.update(1)
+        else:
+            self.pending = w
+        if self.bar is not None:
+            self.bar.update(1)
 
     def finish(self) -> None:
-        w = self.last_w
-        if w is not None and (not self.history.steps or self.history.steps[-1] != self.last_step):
+        """Evaluate the last step if it was not (a GD run that converged between evaluations, or a stop)."""
+        if self.steps_taken != self.last_step and self.pending is not None:
             try:
-                self.evaluate(self.last_step, w)
+                self.evaluate(self.steps_taken, self.pending)
             except _Diverged:
                 pass
-        self.bar.close()
+        self.pending = None
+        self.close()
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.close()
+            self.bar = None
 
 
 # --- the trainer -----------------------------------------------------------------------------------------------
@@ -375,14 +405,14 @@ def fit(
         step_size: Callable[[int], float] = lambda k: alpha  # noqa: E731
     elif method == "gd-exact":
         import scipy.optimize  # noqa: F401 - loaded here, so that its import is not timed as training
-        last_alpha = [1.0]
+        alphas: list[float] = []
 
         def line_search(E: Callable, w: np.ndarray, d: np.ndarray) -> float:
-            alpha_k = exact_line_search(E, w, d, guess=2.0 * last_alpha[0])
-            last_alpha[0] = alpha_k
+            alpha_k = exact_line_search(E, w, d, guess=2.0 * (alphas[-1] if alphas else 1.0))
+            alphas.append(alpha_k)
             return alpha_k
 
-        step_size = lambda k: last_alpha[0]  # noqa: E731
+        step_size = lambda k: alphas[k]  # noqa: E731
     else:
         schedule = harmonic(float(gamma)) if isinstance(gamma, (int, float)) and not isinstance(gamma, bool) else gamma
         if not callable(schedule):
@@ -402,34 +432,41 @@ def fit(
 
     every = eval_every if eval_every is not None else (1 if method in ("gd", "gd-exact") else steps_per_epoch)
     _check_positive("eval_every", every, integer=True)
-    record = _Recorder(problem, total=total, steps_per_epoch=steps_per_epoch, eval_every=every, step_size=step_size, quiet=quiet, label=method)
+    record = _Recorder(problem, total=total, steps_per_epoch=steps_per_epoch, eval_every=every, quiet=quiet, label=method)
     status, message = RunStatus.MAX_STEPS, ""
     started = time.perf_counter()
-    try:
-        record.start(w0)
-        if method == "gd":
-            algorithms.gradient_descent(problem.grad_E, w0, alpha, tol, total, record)
-        elif method == "gd-exact":
-            algorithms.gradient_descent_exact(problem.E, problem.grad_E, w0, tol, total, line_search, record)
-        elif method == "sgd":
-            algorithms.sgd(problem.grad_e, w0, S, total, step_size, lambda S_: int(rng.integers(S_)), record)
-        else:
-            algorithms.minibatch_sgd(problem.grad_e_sum, w0, S, total, step_size, _batches(rng, S, batch), record)
-        if method in ("gd", "gd-exact") and record.history.grad_norm and record.history.grad_norm[-1] <= tol:
-            status, message = RunStatus.CONVERGED, f"‖∇E‖₂ = {record.history.grad_norm[-1]:.3g} ≤ tol = {tol:g}"
-        else:
-            message = f"stopped after {record.last_step} steps ({record.last_step / steps_per_epoch:g} epochs)"
-    except _Stalled:
-        status = RunStatus.STALLED
-        message = f"at step {record.last_step + 1} no α > 0 lowers E along d^k: E is at its float64 minimum along −∇E"
-    except (_Diverged, FloatingPointError) as stop:
-        status = RunStatus.DIVERGED
-        step, reason = (stop.step, stop.reason) if isinstance(stop, _Diverged) else (record.last_step + 1, f"floating-point error ({stop})")
-        hint = "a smaller step size α" if method == "gd" else "a smaller γ_k (e.g. --gamma 0.1)"
-        message = f"diverged at step {step}: {reason}; history kept up to step {record.last_step}; try {hint}"
-    finally:
-        record.finish()
+    # Overflow and NaN are how a run diverges: they are detected from E and w at every evaluation, so NumPy
+    # must neither warn nor raise about them meanwhile.
+    with np.errstate(over="ignore", invalid="ignore", divide="ignore", under="ignore"), contextlib.closing(record):
+        try:
+            record.start(w0)
+            if method == "gd":
+                algorithms.gradient_descent(problem.grad_E, w0, alpha, tol, total, record)
+            elif method == "gd-exact":
+                algorithms.gradient_descent_exact(problem.E, problem.grad_E, w0, tol, total, line_search, record)
+            elif method == "sgd":
+                algorithms.sgd(problem.grad_e, w0, S, total, step_size, _samples(rng, S), record)
+            else:
+                algorithms.minibatch_sgd(problem.grad_e_sum, w0, S, total, step_size, _batches(rng, S, batch), record)
+            record.finish()
+            status, message = _ending(method, record.history, tol, record.last_step, steps_per_epoch)
+        except _Stalled:
+            record.finish()
+            status = RunStatus.STALLED
+            message = f"at step {record.last_step + 1} no α > 0 lowers E along d^k: E is at its float64 minimum along −∇E"
+        except _Diverged as stop:
+            record.finish()
+            status = RunStatus.DIVERGED
+            hint = "a smaller step size α" if method == "gd" else "a smaller γ_k (e.g. --gamma 0.1)" if method != "gd-exact" else "standardised inputs"
+            message = f"diverged by step {stop.step}: {stop.reason}; history and parameters kept up to step {record.last_step}; try {hint}"
     seconds = time.perf_counter() - started
+    steps = record.last_step
+    if method == "gd":
+        record.history.step_sizes = [float(alpha)] * steps
+    elif method == "gd-exact":
+        record.history.step_sizes = alphas[:steps]
+    else:
+        record.history.step_sizes = [float(step_size(k)) for k in range(steps)]
     w_final = record.last_w if record.last_w is not None else w0
     return TrainingResult(
         method=method,
@@ -437,11 +474,35 @@ def fit(
         history=record.history,
         status=status,
         message=message,
-        steps=record.last_step,
-        epochs=record.last_step / steps_per_epoch,
+        steps=steps,
+        epochs=steps / steps_per_epoch,
         seconds=seconds,
         settings=settings,
     )
+
+
+def _ending(method: str, history: History, tol: float, steps: int, steps_per_epoch: int) -> tuple[RunStatus, str]:
+    """How a run that neither diverged nor stalled ended: converged only if ‖∇E‖₂ ≤ tol and E did not rise."""
+    if method in ("gd", "gd-exact") and history.grad_norm and history.grad_norm[-1] <= tol:
+        if history.E[-1] <= history.E[0]:
+            return RunStatus.CONVERGED, f"‖∇E‖₂ = {history.grad_norm[-1]:.3g} ≤ tol = {tol:g}"
+        return RunStatus.PLATEAU, (
+            f"‖∇E‖₂ = {history.grad_norm[-1]:.3g} ≤ tol, but E rose from {history.E[0]:.6g} to {history.E[-1]:.6g}: "
+            "the gradient vanished where the units saturate, not at a minimum; try a smaller step size α"
+        )
+    return RunStatus.MAX_STEPS, f"stopped after {steps} steps ({steps / steps_per_epoch:g} epochs)"
+
+
+def _samples(rng: np.random.Generator, S: int, chunk: int = 1024) -> Callable[[int], int]:
+    """pick: j_k uniform in {0…S−1}, drawn from the seeded generator ``chunk`` at a time (one call per draw is slow)."""
+    queue: list[int] = []
+
+    def pick(S_: int) -> int:
+        if not queue:
+            queue.extend(reversed(rng.integers(S_, size=chunk).tolist()))
+        return queue.pop()
+
+    return pick
 
 
 def _batches(rng: np.random.Generator, S: int, size: int) -> Callable[[int], np.ndarray]:

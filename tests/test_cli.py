@@ -107,7 +107,6 @@ def test_check_explains_a_wrong_answer_with_exit_status_1():
         (["train", "--activation", "phi"], "choose a concrete activation"),
         (["train", "--epochs", "0"], "epochs must be a positive whole number"),
         (["train", "--example", "iris", "--output", "sigmoid", "--loss", "squared"], "multi-class"),
-        (["train", "--plot", "/nonexistent/dir/loss.png", "--method", "gd"], "does not exist"),
         (["train", "--data", "/nonexistent.csv"], "no such data file"),
     ],
 )
@@ -190,3 +189,13 @@ def test_check_writes_results_to_standard_output_by_default(tmp_path, capsys):
     assert main([*CHECK, "--wrt", "b^2_1", "--answers", str(answers), "--jobs", "0", "--no-progress"]) == 0
     captured = capsys.readouterr()
     assert captured.out.startswith("id,wrt,answer,verdict") and "missing_phi_prime" in captured.out
+
+
+def test_prove_general_prints_the_statement_and_its_steps_and_refuses_network_options(capsys):
+    assert main(["prove", "--general"]) == 0
+    out = capsys.readouterr().out
+    assert "PROVED" in out and "For all L ≥ 1" in out
+    for step in ("chain-rule", "induction", "L10", "L11", "L12", "L18", "L21", "L22", "L14", "L4"):
+        assert f"[{step}" in out, step
+    assert main(["prove", "--general", "--sizes", "2,2"]) == 2
+    assert "takes no network options" in capsys.readouterr().err

@@ -66,7 +66,7 @@ def test_the_lecturers_controls_reach_the_document(tmp_path, capsys):
     text = out.read_text()
     assert r"\title{Week 5: backpropagation\\[0.4em]\large IE 643}" in text and r"\date{30 August 2022}" in text
     assert text.count(r"\section{") == 4 and text.index("On the board") < text.index(r"\section{The general recursion")
-    assert r"\answerhead{}" not in text and r"\answerbox{12}" in text
+    assert r"\textbf{Answer.}" not in text and r"\answerbox{12}" in text
     assert not list(tmp_path.glob("week-*.pdf"))  # none of the chosen sections has a figure
 
 

@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 from symbackprop import DataError
-from symbackprop.data import binary_example, iris, lecture_example, load_csv, load_example
+from symbackprop.data import binary_example, digits, iris, lecture_example, load_csv, load_example
 
 
 def test_lecture_example_says_its_values_are_our_own():
@@ -53,6 +53,7 @@ def test_data_files_are_declared_as_package_data():
     folder = Path("symbackprop")
     shipped = {p for pattern in patterns for p in folder.glob(pattern)}
     assert {folder / "datasets" / "iris.csv", folder / "datasets" / "binary.csv", folder / "datasets" / "README.md"} <= shipped
+    assert folder / "datasets" / "digits.csv.gz" in shipped
 
 
 def test_csv_with_header_and_class_names(tmp_path):
@@ -70,6 +71,50 @@ def test_csv_targets_decide_the_task(tmp_path):
     assert load_csv(tmp_path / "b.csv").task == "binary"
     assert load_csv(tmp_path / "r.csv").task == "regression"
     assert load_csv(tmp_path / "r.csv", task="multiclass").class_names == ("0.5", "7")
+
+
+@pytest.mark.parametrize(
+    "labels, task, said",
+    [
+        ([0, 1, 1, 0, 1, 0], "binary01", "the targets are 0 and 1"),  # issue 14: read as regression before
+        ([1, -1, -1, 1, 1, -1], "binary", "+1 and −1"),
+        ([0, 1, 2, 2, 1, 0, 2, 1], "multiclass", "3 whole-number labels"),
+        ([0.5, 1.5, 2.0, 3.25, 0.1, 2.2], "regression", "real-valued targets"),
+        ([1, 2, 3, 4, 5, 6], "regression", "real-valued targets"),  # every value distinct: not class labels
+    ],
+)
+def test_csv_labels_are_detected_and_the_choice_is_said(tmp_path, labels, task, said):
+    path = tmp_path / "d.csv"
+    path.write_text("".join(f"{k},{2 * k},{label}\n" for k, label in enumerate(labels)), encoding="utf-8")
+    data = load_csv(path)
+    assert data.task == task and said in data.note and "--task to choose another" in data.note
+    assert said in data.describe()
+    if task == "multiclass":
+        assert data.class_names == ("0", "1", "2") and data.Y.shape == (len(labels), 3)
+    if task == "binary01":
+        assert data.accuracy(data.Y) == 1.0 and data.class_names == ("0", "1")
+
+
+def test_digits_are_scikit_learns_file_with_a_stratified_held_out_split():
+    raw = resources.files("symbackprop").joinpath("datasets", "digits.csv.gz").read_bytes()
+    assert hashlib.sha256(raw).hexdigest() == "09f66e6debdee2cd2b5ae59e0d6abbb73fc2b0e0185d2e1957e9ebb51e23aa22"
+    train = digits()
+    test = train.test
+    assert train.n_samples + test.n_samples == 1797 and train.n_features == test.n_features == 64
+    assert train.class_names == tuple("0123456789") and train.task == test.task == "multiclass"
+    assert 0.0 <= train.X.min() and train.X.max() == 1.0  # pixels 0…16 scaled to [0, 1]
+    counts = test.Y.sum(axis=0)
+    assert counts.min() >= 35 and counts.max() <= 37  # 20 % of every class
+    import gzip
+
+    table = np.loadtxt(gzip.decompress(raw).decode("ascii").splitlines(), delimiter=",")
+    both = np.vstack([np.hstack([train.X * 16, train.Y.argmax(1)[:, None]]), np.hstack([test.X * 16, test.Y.argmax(1)[:, None]])])
+    assert np.array_equal(np.unique(both, axis=0), np.unique(table, axis=0)) and len(both) == len(table)  # a partition of the file
+    again = digits()
+    assert np.array_equal(again.X, train.X) and np.array_equal(again.test.Y, test.Y)  # seeded
+    assert load_example("digits").test is not None and "held out" in train.describe()
+    with pytest.raises(DataError, match="test_fraction"):
+        digits(test_fraction=1.5)
 
 
 @pytest.mark.parametrize(

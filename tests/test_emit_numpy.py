@@ -10,9 +10,9 @@ import pytest
 import sympy as sp
 from scipy.special import expit
 
-from symbackprop import MLP, DataError, NotSupportedError, ShapeError, backprop, compile, direct
+from symbackprop import MLP, DataError, NotSupportedError, ShapeError, SpecError, backprop, compile, direct
 from symbackprop.activations import relu, sigmoid
-from symbackprop.emit.numpy import StableNumPyPrinter, _elementwise, _same, stability_lemmas
+from symbackprop.emit.numpy import StableNumPyPrinter, _elementwise, _same, generate_source, stability_lemmas
 
 from . import autograd_reference, reference
 
@@ -120,7 +120,8 @@ def test_compile_checks_every_layer_statement_against_the_proven_recursion():
     text = "\n".join(model.verified)
     for fragment in ("δ^2 = V^3 δ^3", "δ^1 = V^2 δ^2", "∇_W^1 e = Diag(φ^1') δ^1 (a^0)^T", "∇_b^3 e", "Diag(φ^2') = diag(A2*(1 - A2))"):
         assert fragment in text
-    assert "G3 @ W3" in model.source and "numpy.matmul(G1.T, X, out=gW1)" in model.source
+    assert "gradient(): " in text and "run on symbols" in text
+    assert "D2 = dot(G3, W3)" in model.source and "dot(G1.T, X, gW1)" in model.source and "dot(ONES, G1, gb1)" in model.source
 
 
 def test_the_template_checkers_reject_wrong_formulas():
@@ -136,7 +137,7 @@ def test_the_template_checkers_reject_wrong_formulas():
 
 def test_stable_forms_are_exact_identities():
     lemmas = stability_lemmas()
-    assert len(lemmas) == 7 and all(lemmas.values()), lemmas
+    assert len(lemmas) == 9 and all(lemmas.values()), lemmas
 
 
 def test_logistic_output_error_is_the_exact_cancellation_of_delta_times_sigma_prime():
@@ -145,7 +146,35 @@ def test_logistic_output_error_is_the_exact_cancellation_of_delta_times_sigma_pr
     a, y = net.a(1)[0], net.y[0]
     delta = backprop(net).steps.output_delta[0]
     assert sp.cancel(delta * a * (1 - a) - (a - (1 + y) / 2)) == 0  # proved, not sampled
-    assert "G1 = A1 - 1/2*Y - 1/2" in model.source and "/A1" not in model.source.replace(" ", "")
+    # … and computed as −y σ(−y z), which does not cancel (a − (1+y)/2 did: issue 14)
+    assert "1/2*Y" not in model.source and "/A1" not in model.source.replace(" ", "")
+    assert "expit(R1, R1)" in model.source and "R1 *= Y" in model.source
+    assert any("for y ∈ {+1, −1}: no cancellation" in line for line in model.verified)
+
+
+@pytest.mark.parametrize("label", [1.0, -1.0])
+def test_logistic_gradient_and_loss_are_accurate_to_1e_12_at_margins_up_to_700(label):
+    """e = log(1 + e^{−m}) and ∂e/∂z = −y σ(−m) at margin m = y·z, against mpmath at 50 digits."""
+    mpmath = pytest.importorskip("mpmath")
+    model = compile(MLP([1, 1], loss="logistic", bias=False))
+    margins = [-700.0, -300.0, -37.0, -1.0, 0.0, 0.5, 1.0, 5.0, 20.0, 37.0, 40.0, 100.0, 300.0, 700.0]
+    for margin in margins:
+        z = margin * label  # z = w·x with x = 1, so m = y z
+        E, grads = model({"W1": np.array([[z]])}, np.array([[1.0]]), np.array([[label]]))
+        with mpmath.workdps(50):
+            m = mpmath.mpf(margin)
+            exact_E = float(mpmath.log1p(mpmath.exp(-m)))
+            exact_gradient = float(-label / (1 + mpmath.exp(m)))  # ∂e/∂z = −y σ(−m), and ∂z/∂w = x = 1
+        assert abs(E - exact_E) <= 1e-12 * exact_E, (margin, E, exact_E)
+        assert abs(grads["W1"][0, 0] - exact_gradient) <= 1e-12 * abs(exact_gradient), (margin, grads["W1"], exact_gradient)
+    assert grads["W1"][0, 0] != 0.0  # at margin 700 the gradient is −y·9.86e−305, not 0
+
+
+def test_the_old_logistic_form_cancels_where_the_new_one_does_not():
+    """The test above can fail: a − (1+y)/2 at z = 37, y = 1 is exactly 0 in float64 (true value −8.5e−17)."""
+    from scipy.special import expit as sigma
+
+    assert sigma(37.0) - 1.0 == 0.0 and -sigma(-37.0) == pytest.approx(-8.533047625744065e-17, rel=1e-12)
 
 
 @pytest.mark.parametrize("sizes, settings", COMBINATIONS, ids=lambda v: str(v))
@@ -198,7 +227,32 @@ def test_constant_derivatives_broadcast_to_the_batch():
 def test_relu_derivative_at_zero_is_zero_as_in_pytorch():
     model = compile(MLP([1, 1, 1], activation=["relu", "identity"], bias=False))
     _, grads = model({"W1": np.array([[1.0]]), "W2": np.array([[1.0]])}, np.array([[0.0]]), np.array([[1.0]]))
-    assert grads["W1"][0, 0] == 0.0 and "numpy.heaviside(Z1, 0.0)" in model.source
+    assert grads["W1"][0, 0] == 0.0 and "heaviside(Z1, 0.0" in model.source
+
+
+def test_relu_model_formula_and_finite_differences_agree_away_from_zero_and_the_model_takes_H0_as_0():
+    """ReLU'(0) = H(0) = 0 is the project's convention. Away from 0 the compiled gradient, the symbolic derivative
+    formula of the lecture (∂e/∂w^1_11 = δ^2_1 w^2_11 H(z^1_1) x_1, lambdified) and central differences agree;
+    at z^1_1 = 0 the compiled model gives exactly 0."""
+    net = MLP([1, 1, 1], activation=["relu", "identity"], bias=True)
+    model = compile(net)
+    formula = sp.lambdify(
+        [*net.parameters, *net.x, *net.y],
+        net.compose(backprop(net)[net.parameter("w^1_11")]),
+        modules=[{"Heaviside": lambda z, *_: np.heaviside(z, 0.0), "relu": lambda z: np.maximum(z, 0.0)}, "numpy"],
+    )  # H evaluated with the project's convention H(0) = 0, whatever H0 SymPy carries
+    for w1, b1, x in [(0.7, 0.2, 1.5), (-0.4, 0.1, 2.0), (1.3, -2.0, 1.0), (0.5, -0.5, 1.0)]:
+        params = {"W1": np.array([[w1]]), "b1": np.array([b1]), "W2": np.array([[1.7]]), "b2": np.array([0.3])}
+        X, Y = np.array([[x]]), np.array([[0.4]])
+        _, grads = model(params, X, Y)
+        symbolic = float(formula(w1, b1, 1.7, 0.3, x, 0.4))
+        if w1 * x + b1 == 0.0:
+            assert grads["W1"][0, 0] == 0.0 and symbolic == 0.0  # H(0) = 0 in both
+            continue
+        total = lambda p: reference.loss(p, X[0], Y[0], ["relu", "identity"], "squared", False)  # noqa: E731
+        numeric = reference.finite_difference(total, params, "W1", (0, 0))
+        assert grads["W1"][0, 0] == pytest.approx(symbolic, rel=1e-12, abs=1e-15)
+        assert grads["W1"][0, 0] == pytest.approx(numeric, rel=1e-6, abs=1e-9)
 
 
 def test_predict_thresholds_for_logistic_and_takes_argmax_for_softmax():
@@ -255,7 +309,7 @@ def test_generated_source_is_plain_numpy_and_runs_on_its_own():
     namespace: dict = {}
     exec(model.source, namespace)  # noqa: S102 - our own generated code
     params, X, Y = _problem(MLP([2, 3, 2], activation="sigmoid", bias=True, output="softmax", loss="kl"), model, np.random.default_rng(0))
-    assert namespace["loss"](*params.values(), X, Y) == pytest.approx(model.loss(params, X, Y))
+    assert namespace["loss"](*params.values(), X, Y, *namespace["prepare"](Y)) == pytest.approx(model.loss(params, X, Y))
 
 
 def test_printer_handles_elementwise_functions_of_matrix_expressions():
@@ -314,3 +368,103 @@ def test_pytorch_float64_autograd_agrees():
         assert ours_E == pytest.approx(E.item(), rel=1e-12)
         for key in params:
             np.testing.assert_allclose(ours[key], tensors[key].grad.numpy(), rtol=1e-10, atol=1e-12)
+
+
+# --- one program per layer template ---------------------------------------------------------------------------
+TEMPLATES = [
+    ([3, 5, 4], dict(activation="sigmoid", bias=True)),
+    ([4, 3, 5, 2], dict(activation=["relu", "tanh", "sigmoid"], bias=False)),
+    ([3, 4, 4], dict(activation="tanh", output="softmax", loss="cross_entropy", bias=True)),
+    ([3, 3, 3], dict(activation="relu", output="softmax", loss="kl", bias=False)),
+    ([4, 3, 1], dict(activation="tanh", loss="logistic", bias=True)),
+    ([1, 3, 1], dict(activation="identity", bias=True)),
+]
+
+
+@pytest.mark.parametrize("sizes, settings", TEMPLATES, ids=lambda v: str(v))
+def test_the_layer_template_gives_the_same_program_as_the_whole_network(sizes, settings):
+    """The claim behind compiling by template: the code built and checked on every entry of the network itself
+    is the code built and checked on its template (widths min(N_ℓ, 2))."""
+    net = MLP(sizes, **settings)
+    whole, whole_verified = generate_source(net, per_layer_template=False)
+    by_template, _ = generate_source(net)
+    assert _body(whole) == _body(by_template)
+    assert len(whole_verified) >= 10 and all(isinstance(line, str) for line in whole_verified)
+
+
+def _body(source: str) -> str:
+    return source[source.index('"""', 3) + 3 :].split("\n", 1)[1]
+
+
+def test_a_large_network_compiles_from_its_template_without_building_its_symbols():
+    net = MLP([784, 128, 10], activation="sigmoid", bias=True)
+    model = compile(net)
+    assert "_symbols" not in vars(net)  # 101,770 parameters, and not one SymPy symbol made for them
+    assert model.size == 101_770 and "layer template [2, 2, 2]" in model.source
+    with pytest.raises(SpecError, match="too many for symbolic derivation"):
+        net.W(1)
+    rng = np.random.default_rng(0)
+    params = {key: rng.normal(scale=0.05, size=shape) for key, shape in model.parameter_shapes.items()}
+    X, Y = rng.normal(size=(6, 784)), rng.uniform(size=(6, 10))
+    _, grads = model(params, X, Y)
+    expected = autograd_reference.gradients(params, X, Y, ["sigmoid", "sigmoid"], "squared", False)
+    for key in params:
+        np.testing.assert_allclose(grads[key], expected[key], rtol=1e-9, atol=1e-13)
+
+
+@pytest.mark.parametrize("sizes, settings", COMBINATIONS[::4], ids=lambda v: str(v))
+def test_calls_never_change_their_inputs(sizes, settings):
+    """The generated code works in place, but only in arrays it made itself."""
+    net = MLP(sizes, **settings)
+    model = compile(net)
+    params, X, Y = _problem(net, model, np.random.default_rng(2), n=300)  # large: the tanh form of σ, too
+    copies = ({k: v.copy() for k, v in params.items()}, X.copy(), Y.copy())
+    model(params, X, Y)
+    model.loss(params, X, Y)
+    model.forward(params, X)
+    w = model.pack(params)
+    w_copy = w.copy()
+    model.value_and_grad_batch(w, model.batch(X, Y))
+    assert all(np.array_equal(params[k], copies[0][k]) for k in params)
+    assert np.array_equal(X, copies[1]) and np.array_equal(Y, copies[2]) and np.array_equal(w, w_copy)
+
+
+def test_large_and_small_batches_use_both_forms_of_sigma_and_agree():
+    model = compile(MLP([3, 100, 2], activation="sigmoid", bias=True))
+    assert "tanh(Z1, Z1)" in model.source and "expit(Z1)" in model.source
+    rng = np.random.default_rng(4)
+    params = {key: rng.normal(size=shape) for key, shape in model.parameter_shapes.items()}
+    X, Y = rng.normal(size=(8, 3)), rng.normal(size=(8, 2))  # Z1 has 800 entries: (1 + tanh(z/2))/2
+    E, grads = model(params, X, Y)
+    parts = [model(params, X[i : i + 1], Y[i : i + 1]) for i in range(8)]  # 100 entries each: expit
+    assert E == pytest.approx(sum(part[0] for part in parts), rel=1e-13)
+    for key in params:
+        np.testing.assert_allclose(grads[key], sum(part[1][key] for part in parts), rtol=1e-12, atol=1e-14)
+
+
+def test_the_printed_statements_are_run_on_symbols_and_a_wrong_lowering_is_refused(monkeypatch):
+    from collections import Counter
+
+    from symbackprop.emit import elementwise
+
+    D, A = sp.symbols("D A")
+    kinds = {"D": elementwise.FULL, "A": elementwise.FULL}
+    ops, result = elementwise.lower(D * A * (1 - A), kinds, writable={"D", "A"})
+    assert elementwise.print_ops(ops, indent="") == ["T1 = 1.0 - A", "D *= A", "D *= T1"]
+    store = elementwise.execute(ops, kinds)
+    assert sp.expand(store[result] - D * A * (1 - A)) == 0 and store["A"] == A  # A is used twice: never overwritten
+    # a lowering that believes A is used once writes 1 − A into A before multiplying by A: caught
+    monkeypatch.setattr(elementwise, "Counter", lambda names: Counter(set(names)))
+    with pytest.raises(NotSupportedError, match="compute"):
+        elementwise.lower(A * (1 - A), kinds, writable={"A"})
+    monkeypatch.undo()
+    # a lowering that writes into an array the caller did not give it: caught
+    original = elementwise._Lowering.__init__
+
+    def careless(self, kinds, writable, temp, accurate_sigmoid):
+        original(self, kinds, writable, temp, accurate_sigmoid)
+        self.writable = self.writable | {"A"}
+
+    monkeypatch.setattr(elementwise._Lowering, "__init__", careless)
+    with pytest.raises(NotSupportedError, match="overwrite A"):
+        elementwise.lower(D + 2 * A, kinds, writable={"D"})

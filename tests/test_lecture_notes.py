@@ -261,8 +261,8 @@ def test_answers_hidden_leave_questions_and_boxes():
     sections = lecture_sections(registered=False)
     key = build_document(sections, only=["notation", "bias", "multiclass", "distance"])
     sheet = build_document(sections, only=["notation", "bias", "multiclass", "distance"], answers=False)
-    assert key.count(r"\answerhead{}") >= 4 and sheet.count(r"\answerhead{}") == 0
-    assert sheet.count(r"\answerbox{") - 1 == key.count(r"\answerhead{}")  # one box per answer (and the preamble's definition)
+    assert key.count(r"\textbf{Answer.}") >= 4 and sheet.count(r"\textbf{Answer.}") == 0
+    assert sheet.count(r"\answerbox{") - 1 == key.count(r"\textbf{Answer.}")  # one box per answer (and the preamble's definition)
     assert "Homework (L12)" in sheet and r"\nabla_{b^{1}} e" not in sheet and r"\nabla_{b^{1}} e" in key
     assert "r = \\left(" not in sheet  # the triangle counterexample is an answer
 

@@ -6,7 +6,6 @@ from __future__ import annotations
 import dataclasses
 import itertools
 
-import numpy as np
 import pytest
 import sympy as sp
 
@@ -16,6 +15,7 @@ from symbackprop.derive import backprop_steps, gradients_from_steps
 from symbackprop.proof import derivative_lemma, prove
 
 from . import reference
+from .network_points import arrays_from_point
 
 NETWORKS = [
     *[
@@ -136,22 +136,12 @@ def test_counterexample_is_real_by_an_independent_finite_difference():
     assert example.phi in ("tanh", "sin", "softplus")
     if example.phi != "tanh":
         pytest.skip("counterexample found with a φ the reference does not model")
-    params, x, y = _arrays_from_point(net, example.point)
+    params, x, y = arrays_from_point(net, example.point)
     info = net.parameter_info(example.parameter)
     key, index = (f"W{info.layer}", (info.i - 1, info.j - 1)) if info.kind == "w" else (f"b{info.layer}", (info.i - 1,))
     numeric = reference.finite_difference(lambda p: reference.loss(p, x, y, ["phi", "phi"], "squared", False), params, key, index)
     assert numeric == pytest.approx(example.direct_value, rel=1e-6, abs=1e-8)
     assert abs(example.candidate_value - numeric) > 1e-4
-
-
-def _arrays_from_point(net, point):
-    params = {}
-    for layer in range(1, net.depth + 1):
-        W = net.W(layer)
-        params[f"W{layer}"] = np.array([[point[W[i, j].name] for j in range(W.cols)] for i in range(W.rows)])
-        if net.has_bias:
-            params[f"b{layer}"] = np.array([point[b.name] for b in net.b(layer)])
-    return params, np.array([point[s.name] for s in net.x]), np.array([point[s.name] for s in net.y])
 
 
 def test_dropping_phi_prime_is_correct_for_identity_layers_and_prove_agrees():

@@ -24,7 +24,6 @@ from symbackprop.spec import MAX_PARAMETERS, parse_sizes
         (dict(sizes=[2, 1], loss="cross_entropy"), "at least 2 output neurons"),
         (dict(sizes=[2, 2], loss="logistic"), "one sigmoid output neuron"),
         (dict(sizes=[2, 1], loss="logistic", output="tanh"), "pass output='sigmoid'"),
-        (dict(sizes=[200, 200, 1]), f"limit {MAX_PARAMETERS}"),
     ],
 )
 def test_bad_spec_raises_spec_error_naming_the_fix(kwargs, fragment):
@@ -75,3 +74,16 @@ def test_one_activation_per_layer():
 
 def test_describe_is_one_readable_line():
     assert MLP([3, 3, 2], activation="sigmoid", bias=True).spec.describe() == "[3, 3, 2], sigmoid, biases, loss squared"
+
+
+def test_a_network_of_any_size_can_be_described_but_symbolic_work_is_bounded():
+    """MLP([200, 200, 1]) is a valid description (compile runs it); its symbols — what derivations, proofs,
+    documents and answer checking need — are refused beyond MAX_PARAMETERS with a message that says so."""
+    net = MLP([200, 200, 1], activation="tanh")
+    assert net.spec.parameter_count == 40_200 > MAX_PARAMETERS
+    for use in (lambda: net.parameters, lambda: net.W(1), lambda: net.parameter("w^1_11"), lambda: net.e):
+        with pytest.raises(SpecError) as raised:
+            use()
+        assert f"limit {MAX_PARAMETERS:,}" in str(raised.value) and "symbolic derivation" in str(raised.value)
+        assert "compile(net) runs networks of any size" in str(raised.value)
+    assert MLP([100, 100, 2]).W(1).shape == (100, 100)  # 10,200 parameters: fine

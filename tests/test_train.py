@@ -125,17 +125,16 @@ def test_minibatches_cover_every_sample_once_per_epoch():
     model = compile(MLP([2, 1], activation="identity"))
     X = np.arange(14.0).reshape(7, 2)
     Y = np.zeros((7, 1))
-    original = model.value_and_grad_flat
+    original = model.grad_batch
 
-    def spy(w, Xb, Yb):
-        seen.append(tuple(Xb[:, 0] // 2))
-        return original(w, Xb, Yb)
+    def spy(w, batch, out=None):
+        seen.append(tuple(batch.X[:, 0] // 2))
+        return original(w, batch, out)
 
-    model.value_and_grad_flat = spy  # type: ignore[method-assign]
+    model.grad_batch = spy  # type: ignore[method-assign]
     fit(model, X, Y, method="minibatch", epochs=2, batch_size=3, gamma=1e-3, eval_every=1000, quiet=True)
-    batches = [b for b in seen if len(b) < 7]  # skip the full-batch evaluations
-    assert [len(b) for b in batches] == [3, 3, 1, 3, 3, 1]
-    assert sorted(sum(batches[:3], ())) == list(range(7)) and sorted(sum(batches[3:], ())) == list(range(7))
+    assert [len(b) for b in seen] == [3, 3, 1, 3, 3, 1]
+    assert sorted(sum(seen[:3], ())) == list(range(7)) and sorted(sum(seen[3:], ())) == list(range(7))
 
 
 @pytest.mark.parametrize("strict", [True, False])
@@ -145,11 +144,34 @@ def test_divergence_stops_the_run_and_keeps_the_history(strict):
     Y = np.array([[1.0], [0.0], [2.0]])
     with np.errstate(all="raise" if strict else "ignore"):
         result = fit(model, X, Y, method="gd", alpha=10.0, epochs=5000, quiet=True)
-    assert result.status == "diverged" and result.diverged
-    assert "diverged at step" in result.message and "smaller step size" in result.message
-    assert 1 < len(result.history.E) < 5000
+    assert result.status == "diverged" and result.diverged and result.failed
+    assert "diverged by step" in result.message and "smaller step size" in result.message
+    assert 1 < len(result.history.E) < 20  # stopped once E passed 10⁶ × max(E(w⁰), 1), long before inf
+    assert max(result.history.E) <= 1e6 * max(result.history.E[0], 1.0)
     assert np.all(np.diff(result.history.E) > 0)  # it was blowing up, and every recorded value is finite
+    assert np.isfinite(result.params["W1"]).all() and result.steps == len(result.history.E) - 1
+
+
+def test_a_run_that_overflows_between_evaluations_is_diverged_without_a_warning():
+    """SGD evaluates E once an epoch; the overflow in between (|w| → ∞, then NaN) raises no RuntimeWarning
+    (warnings are errors in the tests) and the run keeps the last evaluated parameters."""
+    model = compile(MLP([2, 1], activation="identity"))
+    X = np.random.default_rng(0).normal(size=(50, 2)) * 100.0
+    Y = np.ones((50, 1))
+    result = fit(model, X, Y, method="sgd", gamma=50.0, epochs=20, quiet=True)
+    assert result.status == "diverged" and result.steps == 0 and len(result.history.E) == 1
     assert np.isfinite(result.params["W1"]).all()
+
+
+def test_a_vanishing_gradient_with_E_above_its_start_is_a_plateau_not_convergence():
+    """α = 10⁶ throws the sigmoid into saturation: ‖∇E‖₂ ≤ tol at once, but E rose (issue 14: it said "converged")."""
+    data = lecture_example()
+    result = fit(LECTURE, data.X, data.Y, method="gd", alpha=1e6, epochs=50, quiet=True)
+    assert result.E_final > result.E_initial
+    assert result.status == "plateau" and result.failed and not result.converged
+    assert "E rose" in result.message and "smaller step size" in result.message
+    good = fit(LECTURE, data.X, data.Y, method="gd", alpha=0.5, epochs=2000, tol=1e-6, quiet=True)
+    assert good.status == "converged" and good.E_final < good.E_initial
 
 
 def test_gradient_descent_converges_when_the_gradient_vanishes():
@@ -186,21 +208,24 @@ def test_init_params_are_seeded_and_scaled():
     assert set(METHODS) == {"gd", "gd-exact", "sgd", "minibatch"}
 
 
-def test_progress_bar_only_on_runs_longer_than_a_moment(capsys):
+def test_progress_bar_only_on_a_terminal_and_on_runs_longer_than_a_moment(capsys, monkeypatch):
+    model = compile(MLP([2, 1], activation="sigmoid"))
+    original = model.grad_batch
+
+    def slow(w, batch, out=None):  # 2 ms per gradient, so that the run is long on any machine
+        time.sleep(0.002)
+        return original(w, batch, out)
+
+    model.grad_batch = slow  # type: ignore[method-assign]
+    X = np.random.default_rng(0).normal(size=(400, 2))
+    Y = (X[:, :1] > 0).astype(float)
+    fit(model, X, Y, method="sgd", epochs=1, quiet=False)  # 400 steps, at least 0.8 s, but stderr is not a terminal
+    assert capsys.readouterr().err == ""
+    monkeypatch.setattr("sys.stderr.isatty", lambda: True, raising=False)
     data = lecture_example()
     fit(LECTURE, data.X, data.Y, method="gd", epochs=20, quiet=False)
     assert capsys.readouterr().err == ""  # short: tqdm's delay keeps it silent
-    model = compile(MLP([2, 1], activation="sigmoid"))
-    original = model.value_and_grad_flat
-
-    def slow(w, X, Y):  # 2 ms per gradient, so that the run is long on any machine
-        time.sleep(0.002)
-        return original(w, X, Y)
-
-    model.value_and_grad_flat = slow  # type: ignore[method-assign]
-    X = np.random.default_rng(0).normal(size=(400, 2))
-    Y = (X[:, :1] > 0).astype(float)
-    fit(model, X, Y, method="sgd", epochs=1, quiet=False)  # 400 steps: at least 0.8 s
+    fit(model, X, Y, method="sgd", epochs=1, quiet=False)
     assert "sgd" in capsys.readouterr().err
     fit(model, X, Y, method="sgd", epochs=1, quiet=True)
     assert capsys.readouterr().err == ""

@@ -34,7 +34,7 @@ from ..statuses import AnswerStatus
 from .context import PRECISION, AnswerContext, Point, context_for
 from .forms import SCALARS, Form, correct_form, mutations
 
-__all__ = ["Verdict", "Mistake", "AnswerCounterexample", "check_answer", "parse_answer", "warm_context"]
+__all__ = ["Verdict", "Mistake", "AnswerCounterexample", "check_answer", "parse_answer", "warm_context", "exact_match"]
 
 CORRECT, WRONG, TIMEOUT = AnswerStatus.CORRECT, AnswerStatus.WRONG, AnswerStatus.TIMEOUT
 _TOLERANCE = mpmath.mpf(10) ** -25
@@ -517,3 +517,9 @@ def _mistake(form: Form, factor: sp.Rational, scalar_code: str, scalar_label: st
             " " + " ".join(scalar_explanation[part] for part in scalar_code.split("+")) if scalar_code else ""
         )
     return Mistake(code, label, explanation, prefix + form.plain, prefix_latex + form.latex, True)
+
+
+def exact_match(context: AnswerContext, lhs: se.Basic, rhs: se.Basic) -> str | None:
+    """How ``lhs ≡ rhs`` (SymEngine, in the context's atoms) was shown exactly, or None: the decision
+    :func:`check_answer` makes, for the other answer forms (δ, ∂e/∂z, vector and matrix entries)."""
+    return _identical(context, lhs, rhs)

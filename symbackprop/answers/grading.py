@@ -17,7 +17,7 @@ import warnings
 from collections import deque
 from dataclasses import asdict, dataclass
 from multiprocessing.connection import Connection, wait
-from typing import IO, Iterable, Iterator, Mapping, Sequence
+from typing import IO, Callable, Iterable, Iterator, Mapping, Sequence
 
 from ..errors import DataError, ExpressionSyntaxError, SymbackpropError
 from ..network import MLP
@@ -25,7 +25,20 @@ from ..statuses import AnswerStatus
 from .check import check_answer, warm_context
 from .context import context_for
 
-__all__ = ["GradedAnswer", "grade_answer", "grade_answers", "read_answers", "write_results", "RESULT_COLUMNS"]
+__all__ = [
+    "GradedAnswer",
+    "Handler",
+    "WorkerPool",
+    "grade_answer",
+    "grade_answers",
+    "read_answers",
+    "run_isolated",
+    "write_results",
+    "failure",
+    "mlp_recipe",
+    "warm_network",
+    "RESULT_COLUMNS",
+]
 
 SYNTAX_ERROR, ERROR, TIMEOUT = AnswerStatus.SYNTAX_ERROR, AnswerStatus.ERROR, AnswerStatus.TIMEOUT
 RESULT_COLUMNS = ("id", "wrt", "answer", "verdict", "decided_by", "mistake", "feedback", "expected", "counterexample", "seconds")
@@ -72,18 +85,8 @@ def grade_answer(net: MLP, identifier: str, answer: object, wrt: object, *, time
         return failed(ERROR, "no parameter: give a wrt column or --wrt")
     try:
         verdict = check_answer(net, wrt_text.strip(), answer_text, time_limit=time_limit)
-    except ExpressionSyntaxError as error:
-        where = f" (at character {error.position + 1})" if error.position is not None else ""
-        first_line = str(error).splitlines()[0] if str(error) else "not valid notation"
-        return failed(SYNTAX_ERROR, first_line + where if not report else str(error))
-    except SymbackpropError as error:
-        return failed(ERROR, str(error))
-    except RecursionError:
-        return failed(ERROR, "the answer is nested too deeply")
-    except MemoryError:
-        return failed(ERROR, "the answer needs too much memory")
     except Exception as error:  # noqa: BLE001 - a grader must survive any single row
-        return failed(ERROR, f"internal error while checking this answer: {type(error).__name__}: {error}")
+        return failed(*failure(error, report=report))
     return GradedAnswer(
         id=ident,
         wrt=wrt_text,
@@ -97,6 +100,26 @@ def grade_answer(net: MLP, identifier: str, answer: object, wrt: object, *, time
         seconds=time.perf_counter() - started,
         report=verdict.text() if report else "",
     )
+
+
+def failure(error: Exception, *, report: bool = False) -> tuple[str, str]:
+    """The verdict (syntax error or error) and message for an answer whose parse or check raised ``error``.
+
+    A syntax error's message is its first line and the position; ``report`` keeps the full text with the
+    pointer under the offending character."""
+    if isinstance(error, ExpressionSyntaxError):
+        if report:
+            return SYNTAX_ERROR, str(error)
+        where = f" (at character {error.position + 1})" if error.position is not None else ""
+        first_line = str(error).splitlines()[0] if str(error) else "not valid notation"
+        return SYNTAX_ERROR, first_line + where
+    if isinstance(error, SymbackpropError):
+        return ERROR, str(error)
+    if isinstance(error, RecursionError):
+        return ERROR, "the answer is nested too deeply"
+    if isinstance(error, MemoryError):
+        return ERROR, "the answer needs too much memory"
+    return ERROR, f"internal error while checking this answer: {type(error).__name__}: {error}"
 
 
 # --- reading and writing ---------------------------------------------------------------------------------
@@ -180,6 +203,9 @@ def _write(handle: IO[str], graded: Sequence[GradedAnswer]) -> None:
 # --- grading many ----------------------------------------------------------------------------------------
 
 Task = tuple[str, object, object]
+Job = Callable[..., object]
+"""What a worker runs for each task: ``job(net, identifier, answer, wrt, *, time_limit, report)`` (default
+:func:`grade_answer`); a module-level function, so it can be sent to a worker however it is started."""
 
 
 def _tasks(answers: Iterable[object], wrt: str | None) -> list[tuple[Task, str | None]]:
@@ -219,7 +245,7 @@ def grade_answers(
             results[index] = GradedAnswer(task[0], str(task[2] or ""), "", ERROR, feedback=problem)
         else:
             todo.append((index, task))
-    _warm(net, [task[2] for _, task in todo])
+    warm_network(net, [task[2] for _, task in todo])
     count = (os.cpu_count() or 1) if workers is None else workers
     bar = _progress_bar(len(tasks), progress)
     bar.update(len(tasks) - len(todo))
@@ -229,7 +255,7 @@ def grade_answers(
                 results[index] = grade_answer(net, identifier, answer, row_wrt, time_limit=time_limit)
                 bar.update(1)
         else:
-            pool = _WorkerPool(net, min(count, max(1, len(todo))), time_limit=time_limit)
+            pool = WorkerPool(net, min(count, max(1, len(todo))), time_limit=time_limit)
             try:
                 for index, graded in pool.run(todo):
                     results[index] = graded
@@ -241,7 +267,7 @@ def grade_answers(
     return [result for result in results if result is not None]
 
 
-def _warm(net: MLP, names: Iterable[object]) -> None:
+def warm_network(net: MLP, names: Iterable[object]) -> None:
     """Build the shared context (and what each named parameter needs) once, before workers are forked."""
     parameters = []
     for name in set(str(name).strip() for name in names if name):
@@ -270,24 +296,37 @@ class _Worker:
         self.started = 0.0
 
 
-class _WorkerPool:
+class WorkerPool:
     """Worker processes fed one answer at a time, so an answer that runs too long can be killed alone."""
 
-    def __init__(self, net: MLP, size: int, *, time_limit: float, report: bool = False) -> None:
+    def __init__(
+        self,
+        net: MLP | None,
+        size: int,
+        *,
+        time_limit: float,
+        report: bool = False,
+        job: Job | None = None,
+        handler: "Handler | None" = None,
+    ) -> None:
         methods = multiprocessing.get_all_start_methods()
         self._context = multiprocessing.get_context("fork" if "fork" in methods else "spawn")
-        self._network = net if self._context.get_start_method() == "fork" else _recipe(net)
+        self._network = net if net is None or self._context.get_start_method() == "fork" else mlp_recipe(net)
         self._time_limit = time_limit
         self._hard_limit = 2 * time_limit + 5
         self._report = report
+        self._job = grade_answer if job is None else job
+        self._handler = handler
         self._failed_starts = 0
         self._workers = [self._start() for _ in range(size)]
 
     def _start(self) -> _Worker:
         parent, child = self._context.Pipe()
-        process = self._context.Process(
-            target=_worker_main, args=(child, self._network, self._time_limit, self._report), daemon=True
-        )
+        if self._handler is not None:
+            target, args = _handler_main, (child, self._handler.run)
+        else:
+            target, args = _worker_main, (child, self._network, self._time_limit, self._report, self._job)
+        process = self._context.Process(target=target, args=args, daemon=True)
         with warnings.catch_warnings():
             # Python ≥ 3.12 warns that forking a process with native threads (e.g. BLAS) may deadlock;
             # workers only run Python, SymEngine and mpmath code, and fork lets them share the built context.
@@ -327,10 +366,9 @@ class _WorkerPool:
                         continue
                     if message is None:  # the worker died
                         if worker.task is not None:
-                            index, (identifier, answer, wrt) = worker.task
-                            yield index, GradedAnswer(
-                                identifier, str(wrt or ""), str(answer or ""), ERROR,
-                                feedback="the checker's process stopped while grading this answer (for example out of memory)",
+                            index, task = worker.task
+                            yield index, self._failure(
+                                task, ERROR, "", "the checker's process stopped while grading this answer (for example out of memory)"
                             )
                             worker.task = None
                         self._replace(worker)
@@ -339,14 +377,20 @@ class _WorkerPool:
                     worker.task = None
                     yield index, message
                 elif worker.task is not None and time.monotonic() - worker.started > self._hard_limit:
-                    index, (identifier, answer, wrt) = worker.task
+                    index, task = worker.task
                     worker.task = None
                     self._replace(worker)
-                    yield index, GradedAnswer(
-                        identifier, str(wrt or ""), str(answer or ""), TIMEOUT,
-                        decided_by=f"stopped after {self._hard_limit:g} s",
-                        feedback=f"checking this answer took longer than {self._hard_limit:g} s and was stopped",
+                    yield index, self._failure(
+                        task, TIMEOUT, f"stopped after {self._hard_limit:g} s",
+                        f"checking this answer took longer than {self._hard_limit:g} s and was stopped",
                     )
+
+    def _failure(self, task: object, verdict: AnswerStatus, decided_by: str, message: str) -> object:
+        """The result for a task whose worker died or ran out of time."""
+        if self._handler is not None:
+            return self._handler.failed(task, verdict, message)
+        identifier, answer, wrt = task  # type: ignore[misc]
+        return GradedAnswer(identifier, str(wrt or ""), str(answer or ""), verdict, decided_by=decided_by, feedback=message)
 
     def close(self) -> None:
         for worker in self._workers:
@@ -371,7 +415,7 @@ def _stop(worker: _Worker) -> None:
     worker.connection.close()
 
 
-def _recipe(net: MLP) -> dict:
+def mlp_recipe(net: MLP) -> dict:
     """The MLP's constructor arguments (for start methods that cannot inherit the object)."""
     spec = net.spec
     return dict(
@@ -383,10 +427,11 @@ def _recipe(net: MLP) -> dict:
     )
 
 
-def _worker_main(connection: Connection, network: MLP | dict, time_limit: float, report: bool) -> None:  # pragma: no cover - runs in a child
+def _limit_worker() -> None:  # pragma: no cover - runs in a child
+    """Ignore Ctrl-C (the parent's to handle) and cap the worker's address space."""
     import signal
 
-    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     try:
         import resource
 
@@ -395,6 +440,10 @@ def _worker_main(connection: Connection, network: MLP | dict, time_limit: float,
         resource.setrlimit(resource.RLIMIT_AS, (limit, hard))
     except (ImportError, ValueError, OSError):
         pass
+
+
+def _worker_main(connection: Connection, network: MLP | dict, time_limit: float, report: bool, job: Job = grade_answer) -> None:  # pragma: no cover - runs in a child
+    _limit_worker()
     net = network if isinstance(network, MLP) else MLP(**network)
     context_for(net)
     connection.send("ready")
@@ -406,13 +455,56 @@ def _worker_main(connection: Connection, network: MLP | dict, time_limit: float,
         if task is None:
             return
         identifier, answer, wrt = task
-        connection.send(grade_answer(net, identifier, answer, wrt, time_limit=time_limit, report=report))
+        connection.send(job(net, identifier, answer, wrt, time_limit=time_limit, report=report))
+
+
+@dataclass(frozen=True)
+class Handler:
+    """What isolated workers run: ``run(task)`` in the worker (it should not raise), and
+    ``failed(task, verdict, message)`` in the parent for a task whose worker died (``error``) or was stopped
+    at the hard time limit (``timeout``)."""
+
+    run: Callable[[object], object]
+    failed: Callable[[object, AnswerStatus, str], object]
+
+
+def run_isolated(
+    handler: Handler, tasks: Sequence[object], *, workers: int, time_limit: float = 10.0, warm: Callable[[], None] | None = None
+) -> Iterator[tuple[int, object]]:
+    """Run ``handler.run`` on every task in worker processes — the hardened path of :func:`grade_answers`
+    (forked workers, one task at a time, killed after ``2·time_limit + 5`` s, a memory limit per worker) —
+    and yield ``(index, result)`` as results come in.  ``warm`` runs in the parent before forking, so that
+    workers share what it builds.  ``workers=0`` runs the tasks in this process (no hard limit)."""
+    if warm is not None:
+        warm()
+    if workers <= 0 or not tasks:
+        for index, task in enumerate(tasks):
+            yield index, handler.run(task)
+        return
+    pool = WorkerPool(None, min(workers, len(tasks)), time_limit=time_limit, handler=handler)
+    try:
+        yield from pool.run(list(enumerate(tasks)))
+    finally:
+        pool.close()
+
+
+def _handler_main(connection: Connection, run: Callable[[object], object]) -> None:  # pragma: no cover - runs in a child
+    _limit_worker()
+    connection.send("ready")
+    while True:
+        try:
+            task = connection.recv()
+        except (EOFError, OSError):
+            return
+        if task is None:
+            return
+        connection.send(run(task))
 
 
 def check_isolated(net: MLP, wrt: str, answer: str, *, time_limit: float = 10.0) -> GradedAnswer:
     """Check one answer in a worker process with a hard time limit (what ``symbackprop check`` uses)."""
-    _warm(net, [wrt])
-    pool = _WorkerPool(net, 1, time_limit=time_limit, report=True)
+    warm_network(net, [wrt])
+    pool = WorkerPool(net, 1, time_limit=time_limit, report=True)
     try:
         for _, graded in pool.run([(0, ("answer", answer, wrt))]):
             return graded

@@ -22,6 +22,9 @@ def _prove(args: argparse.Namespace) -> int:
     from ..notation import plain, plain_name
     from ..proof import prove
 
+    if args.general:
+        return _prove_general(args)
+    args.sizes = "4,4,4,4,2" if args.sizes is None else args.sizes
     net = network_from_args(args)
     proof = prove(net, spot_check=args.spot_check)
     print(proof.report())
@@ -36,8 +39,21 @@ def _prove(args: argparse.Namespace) -> int:
 COMMANDS: dict[str, tuple[str, Callable[[argparse.ArgumentParser], None], Callable[[argparse.Namespace], int]]] = {}
 
 
+def _prove_general(args: argparse.Namespace) -> int:
+    from ..errors import SpecError
+    from ..general import prove_general
+
+    given = [flag for flag, value in (("--sizes", args.sizes is not None), ("--show", args.show), ("--bias", args.bias)) if value]
+    if given or args.activation != "phi" or args.output or args.loss != "squared":
+        raise SpecError("--general proves the statements for every network at once; it takes no network options")
+    proof = prove_general()
+    print(proof.report())
+    return 0 if proof.holds else 1
+
+
 def _register_prove(parser: argparse.ArgumentParser) -> None:
-    add_network_options(parser, sizes="4,4,4,4,2")
+    add_network_options(parser, sizes=None)
+    parser.add_argument("--general", action="store_true", help="prove the recursion for every depth and width, and the multi-class results for every C")
     parser.add_argument("--spot-check", type=int, default=2, metavar="N", help="random points for the numeric check (0: none)")
     parser.add_argument("--show", action="append", metavar="PARAM", help="print ∂e/∂PARAM both ways, e.g. --show w^1_11")
 
@@ -64,9 +80,9 @@ def _register_train(parser: argparse.ArgumentParser) -> None:
     from ..data import EXAMPLES
     from ..train import METHODS
 
-    parser.add_argument("--example", choices=EXAMPLES, default="lecture", help="lecture (L1, our own 4 samples), binary (L17), iris (L18)")
+    parser.add_argument("--example", choices=EXAMPLES, default="lecture", help="lecture (L1, our own 4 samples), binary (L17), iris (L18), digits (L18, 8×8 images, held-out test split)")
     parser.add_argument("--data", metavar="FILE.csv", help="train on your CSV instead: features, then the target in the last column")
-    parser.add_argument("--task", default="auto", choices=("auto", "regression", "binary01", "binary", "multiclass"), help="how to read the CSV's targets")
+    parser.add_argument("--task", default="auto", choices=("auto", "regression", "binary01", "binary", "multiclass"), help="how to read the CSV's targets (auto: detected from them, and printed)")
     add_network_options(parser, sizes=None)
     parser.set_defaults(activation=None, loss=None, bias=None)
     parser.add_argument("--no-bias", dest="bias", action="store_false", help="no biases (default: the example's choice)")
@@ -77,8 +93,9 @@ def _register_train(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--batch-size", type=int, help="mini-batch size B")
     parser.add_argument("--tol", type=float, default=1e-6, help="GD stops when ‖∇E‖₂ ≤ tol (default 1e-6)")
     parser.add_argument("--seed", type=int, default=0, help="seed of the initial weights and the sampling")
-    parser.add_argument("--plot", metavar="FILE.png", help="write the loss curves to a PNG")
-    parser.add_argument("--quiet", action="store_true", help="no progress bar")
+    parser.add_argument("--plot", metavar="FILE.png", help="write the loss curves to a PNG (a missing folder is created)")
+    parser.add_argument("--force", action="store_true", help="replace an existing --plot file that symbackprop did not write")
+    parser.add_argument("--quiet", action="store_true", help="no progress bar (there is one only when standard error is a terminal)")
 
 
 def _train(args: argparse.Namespace) -> int:
@@ -103,10 +120,12 @@ def _train(args: argparse.Namespace) -> int:
         tol=args.tol,
         seed=args.seed,
         plot=args.plot,
+        force=args.force,
+        inputs=[args.data] if args.data else [],
         quiet=args.quiet,
     )
     print(comparison.table())
-    return 1 if any(result.diverged for result in comparison.results) else 0
+    return 1 if any(result.failed for result in comparison.results) else 0
 
 
 COMMANDS["train"] = ("train the network with GD, exact line search, SGD, mini-batch SGD", _register_train, _train)
@@ -228,6 +247,49 @@ def _check(args: argparse.Namespace) -> int:
 
 
 COMMANDS["check"] = ("check a homework answer for ∂e/∂θ, or grade a class from a CSV", _register_check, _check)
+
+
+def _register_homework(parser: argparse.ArgumentParser) -> None:
+    from .homework import register_homework
+
+    register_homework(parser)
+
+
+def _homework(args: argparse.Namespace) -> int:
+    from .homework import run_homework
+
+    return run_homework(args)
+
+
+COMMANDS["homework"] = ("make each student's homework: variants.json, question sheets, solution keys", _register_homework, _homework)
+
+
+def _register_grade(parser: argparse.ArgumentParser) -> None:
+    from .homework import register_grade
+
+    register_grade(parser)
+
+
+def _grade(args: argparse.Namespace) -> int:
+    from .homework import run_grade
+
+    return run_grade(args)
+
+
+COMMANDS["grade"] = ("grade homework submissions: gradebook, feedback, Gradescope results, class report", _register_grade, _grade)
+def _register_serve(parser: argparse.ArgumentParser) -> None:
+    from ..web.cli import register
+
+    register(parser)
+
+
+def _serve(args: argparse.Namespace) -> int:
+    from ..web.cli import run
+
+    return run(args)
+
+
+COMMANDS["serve"] = ("a web page where students check their answers, and explore derivations", _register_serve, _serve)
 
 
 def build_parser(command: str | None = None) -> argparse.ArgumentParser:

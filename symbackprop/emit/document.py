@@ -69,6 +69,11 @@ PREAMBLE = r"""\documentclass[11pt,a4paper]{article}
 \newcommand{\needspace}[1]{\par\penalty-100\begingroup\setlength{\dimen@}{#1}%
   \dimen@ii\pagegoal\advance\dimen@ii-\pagetotal
   \ifdim\dimen@>\dimen@ii\ifdim\dimen@ii>\z@\vfil\fi\penalty-\@M\fi\endgroup}
+% Every heading is kept with the lines that follow it: a new page first when too little is left.
+\let\symbackpropsection\section
+\renewcommand{\section}{\needspace{10\baselineskip}\symbackpropsection}
+\let\symbackpropsubsection\subsection
+\renewcommand{\subsection}{\needspace{7\baselineskip}\symbackpropsubsection}
 % \secref{name}, \figref{name}: "Section n", "Figure n" when it is in this document, else says so.
 \newcommand{\secref}[1]{\ifcsname r@sec:#1\endcsname Section~\ref{sec:#1}\else a section not in these notes\fi}
 \newcommand{\figref}[1]{\ifcsname r@fig:#1\endcsname Figure~\ref{fig:#1}\else a figure not in these notes\fi}
@@ -76,8 +81,7 @@ PREAMBLE = r"""\documentclass[11pt,a4paper]{article}
 % A framed box the width of the text (errata, summaries).
 \newenvironment{notebox}[1]{\par\medskip\noindent\begin{minipage}{\linewidth}\hrule\smallskip\textbf{#1}\par}%
   {\par\smallskip\hrule\end{minipage}\par\medskip}
-\newcommand{\beyond}{\textsc{[beyond the lecture]}}
-\newcommand{\answerhead}{\textbf{Answer.}}
+\newcommand*{\beyond}{\textsc{[beyond the lecture]}}
 % \answerbox{n}: a framed space of n lines to write an answer in (what a question sheet shows instead).
 \newcommand{\answerbox}[1]{\par\noindent\fbox{\begin{minipage}[t][#1\baselineskip]{\dimexpr\linewidth-2\fboxsep-2\fboxrule\relax}%
   \vspace{0.2\baselineskip}\emph{Your answer:}\end{minipage}}\par}
@@ -187,7 +191,7 @@ def answer(body: str, *, hidden: str = r"\answerbox{5}") -> str:
         raise SpecError("the hidden form of an answer is one line of LaTeX")
     if _ANSWER_BEGIN in body:
         raise SpecError("answers do not nest")
-    return f"{_ANSWER_BEGIN}\n{body.strip()}\n{_ANSWER_HIDDEN}{hidden}\n{_ANSWER_END}"
+    return f"\n{_ANSWER_BEGIN}\n{body.strip()}\n{_ANSWER_HIDDEN}{hidden}\n{_ANSWER_END}\n"
 
 
 def show_answers(tex: str, shown: bool) -> str:
@@ -368,14 +372,11 @@ def label(name: str) -> str:
     return rf"\label{{sec:{name}}}"
 
 
-_NEED = {"section": r"10\baselineskip", "subsection": r"7\baselineskip", "subsubsection": r"5\baselineskip"}
-
-
 def section(title: str, body: Sequence[str] | str, *, level: str = "section", name: str | None = None) -> str:
-    """``\\section{title}`` (or sub/subsub) followed by the body paragraphs; the heading is kept with
-    the lines that follow it (``\\needspace``), and labelled ``sec:<name>`` when ``name`` is given."""
+    """``\\section{title}`` (or sub/subsub) followed by the body paragraphs, labelled ``sec:<name>`` when
+    ``name`` is given.  (The preamble keeps every heading with the lines that follow it.)"""
     paragraphs = [body] if isinstance(body, str) else list(body)
-    heading = f"\\needspace{{{_NEED.get(level, _NEED['subsection'])}}}\n\\{level}{{{title}}}"
+    heading = f"\\{level}{{{title}}}"
     if name:
         heading += label(name)
     return "\n\n".join([heading, *[p.strip() for p in paragraphs if p and p.strip()]])

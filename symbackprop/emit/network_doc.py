@@ -19,7 +19,7 @@ import sympy as sp
 from ..activations import get_activation, phi_prime
 from ..network import MLP
 from ..printing import LecturePrinter, text
-from .document import Section, answer, section
+from .document import Section, answer, section, show_answers
 from .forms import NetworkDerivation
 from .layout import Layout, Namer, align, visual_width
 
@@ -41,13 +41,13 @@ PARTS = ("forward", "loss", "direct", "backprop", "bias", "proof", "bound", "sof
 """The parts of a network's derivation, in the lecture's order."""
 
 _TITLES = {
-    "forward": "The network and its forward pass (L15)",
-    "loss": "The loss",
-    "direct": "Differentiating the composed loss",
+    "forward": "Forward pass (L15)",
+    "loss": "Loss",
+    "direct": "Direct derivative of ${parameter}$",
     "backprop": r"Backpropagation (L7--L11, L13)",
-    "bias": r"Bias gradients: the homework (L12)",
+    "bias": r"Bias gradients (L12, the homework)",
     "proof": "Proof: backpropagation equals the direct derivative",
-    "bound": r"The gradient bound (L14)",
+    "bound": r"Gradient bound (L14)",
     "softmax": r"Softmax outputs and the KL divergence (L18--L22)",
 }
 
@@ -199,17 +199,23 @@ def network_section(
     def build() -> str:
         derivation = NetworkDerivation(net, parameter)
         heading = title or f"The network ${_sizes_tex(net)}$"
-        return section(heading, [intro or "", *network_subsections(derivation, parts)], name=name)
+        return section(heading, [intro or "", *network_subsections(derivation, parts, answers=None)], name=name)
 
     return Section(name, build)
 
 
-def network_subsections(derivation: NetworkDerivation, parts: Sequence[str] | None = None, *, level: str = "subsection") -> list[str]:
-    """The parts of one network's derivation, in the lecture's order, each a (sub)section."""
+def network_subsections(
+    derivation: NetworkDerivation, parts: Sequence[str] | None = None, *, level: str = "subsection", answers: bool | None = True
+) -> list[str]:
+    """The parts of one network's derivation, in the lecture's order, each a (sub)section.
+
+    The homework's answer (the bias part) is shown (``answers=True``), replaced by a box (``False``), or
+    left marked for the document builder to decide (``None``)."""
     nt = NetworkTex(derivation)
     chosen = _chosen(derivation.net, parts)
     nt.shown_parts = tuple(chosen)
-    return [section(_TITLES[part], _BUILDERS[part](nt), level=level, name=None) for part in chosen]
+    built = [section(_title(part, nt), _BUILDERS[part](nt), level=level, name=None) for part in chosen]
+    return built if answers is None else [show_answers(part, answers) for part in built]
 
 
 def network_sections(net: MLP, *, parameter: str | sp.Symbol | None = None, parts: Sequence[str] | None = None) -> list[Section]:
@@ -233,11 +239,15 @@ def network_sections(net: MLP, *, parameter: str | sp.Symbol | None = None, part
                 built.clear()
                 state.pop("nt", None)
             built.add(part)
-            return section(_TITLES[part], _BUILDERS[part](tex()), name=part)
+            return section(_title(part, tex()), _BUILDERS[part](tex()), name=part)
 
         return build
 
     return [Section(part, builder(part)) for part in chosen]
+
+
+def _title(part: str, nt: NetworkTex) -> str:
+    return _TITLES[part].replace("{parameter}", nt.tex(nt.d.parameter))
 
 
 def _sizes_tex(net: MLP) -> str:
@@ -552,7 +562,7 @@ def bias_gradients(nt: NetworkTex) -> list[str]:
     count = sum(1 for entry in d.proof.entries if net.parameter_info(entry.parameter).kind == "b" and entry.status == "proved")
     total = sum(1 for entry in d.proof.entries if net.parameter_info(entry.parameter).kind == "b")
     body = "\n\n".join([
-        r"\answerhead{} Differentiating the definition of $z^{\ell}_{i}$ gives "
+        r"\textbf{Answer.} Differentiating the definition of $z^{\ell}_{i}$ gives "
         f"${nt.partial(b, nt.tex(z))} = {nt.tex(dz_db)}$ (SymPy), so by the chain rule "
         r"$\frac{\partial e}{\partial b^{\ell}_{i}} = \frac{\partial e}{\partial z^{\ell}_{i}} \cdot 1 = \delta^{\ell}_{i} \varphi'(z^{\ell}_{i})$, "
         r"that is $\nabla_{b^{\ell}} e = \Diag(\varphi^{\ell\prime}) \delta^{\ell}$: the weight gradient without the factor "

@@ -455,17 +455,19 @@ def claims_table(claims: tuple[Claim, ...], *, width: int = 110) -> str:
 def claims_latex(claims: tuple[Claim, ...]) -> str:
     """The claims as a table: item, status, evidence (answers to exercises marked as answers), section."""
     rows = [
+        r"{\small",
         r"\begin{longtable}{@{}p{0.05\linewidth}p{0.15\linewidth}p{0.64\linewidth}p{0.06\linewidth}@{}}",
         r"item & status & evidence & in \S \\ \hline",
         r"\endhead",
     ]
-    for claim in claims:
+    for number, claim in enumerate(claims, start=1):
         evidence = claim.latex + (f" \\emph{{Also:}} {claim.also_latex}" if claim.also_latex else "")
         if claim.item in EXERCISES:
             evidence = answer(evidence, hidden=r"\emph{(an exercise: the answer is in the solution key)}")
         where = rf"\ifcsname r@sec:{claim.section}\endcsname\ref{{sec:{claim.section}}}\else --\fi" if claim.section else "--"
-        rows.append(f"{claim.item} & {claim.status} &\n{evidence}\n& {where} \\\\[0.3em]")
-    rows.append(r"\end{longtable}")
+        keep = "*" if len(claims) - 3 < number < len(claims) else ""  # the last three rows share a page
+        rows.append(f"{claim.item} & {claim.status} &\n{evidence}\n& {where} \\\\{keep}[0.3em]")
+    rows += [r"\end{longtable}", "}"]
     return "\n".join(rows)
 
 

@@ -45,6 +45,8 @@ SETUPS: dict[str, ExampleSetup] = {
     "binary": ExampleSetup((2, 4, 1), "tanh", "sigmoid", True, "logistic", epochs=100, alpha=0.02, gamma=1.0, batch_size=16),
     # L18: softmax outputs, one-hot targets, cross-entropy
     "iris": ExampleSetup((4, 8, 3), "tanh", "softmax", True, "cross_entropy", epochs=100, alpha=0.01, gamma=1.0, batch_size=16),
+    # L18 on 1,438 8×8 images (359 more held out): 2,410 parameters
+    "digits": ExampleSetup((64, 32, 10), "tanh", "softmax", True, "cross_entropy", epochs=40, alpha=0.001, gamma=0.1, batch_size=32),
 }
 
 
@@ -78,24 +80,28 @@ class Comparison:
 
     def table(self) -> str:
         """The compact table the CLI prints."""
+        held_out_header = "" if self.dataset.test is None else f" {'test acc':>9}"
         lines = [
             f"data      {self.dataset.describe()}",
             f"network   {self.network.spec.describe()} ({self.model.size} parameters), start: init_params(seed={self.seed})",
             f"settings  {', '.join(f'{k}={v}' for k, v in self.settings.items())}",
             "",
-            f"{'method':<10} {'E start':>10} {'E final':>10} {'‖∇E‖₂':>9} {'accuracy':>9} {'steps':>6} {'epochs':>6} {'time':>8}  ended",
+            f"{'method':<10} {'E start':>10} {'E final':>10} {'‖∇E‖₂':>9} {'accuracy':>9}{held_out_header} {'steps':>6} {'epochs':>6} {'time':>8}  ended",
         ]
         for r in self.results:
             accuracy = "—" if r.accuracy is None else f"{r.accuracy:.1%}"
+            held_out = "" if self.dataset.test is None else f" {'—' if r.test_accuracy is None else f'{r.test_accuracy:.1%}':>9}"
             lines.append(
-                f"{r.method:<10} {r.E_initial:>10.5g} {r.E_final:>10.5g} {r.grad_norm_final:>9.2e} {accuracy:>9} "
+                f"{r.method:<10} {r.E_initial:>10.5g} {r.E_final:>10.5g} {r.grad_norm_final:>9.2e} {accuracy:>9}{held_out} "
                 f"{r.steps:>6} {r.epochs:>6.4g} {r.seconds:>6.3f} s  {r.status}"
             )
-        troubled = [r for r in self.results if r.status in ("diverged", "stalled")]
+        troubled = [r for r in self.results if r.status in ("diverged", "stalled", "plateau")]
         for r in troubled:
             lines.append(f"  {r.method}: {r.message}")
         lines.append("")
         lines.append("E = Σ_i e^i over all samples; an epoch is one pass over the samples (one GD step, S SGD steps).")
+        if self.dataset.test is not None:
+            lines.append(f"test acc: accuracy on the {self.dataset.test.n_samples} held-out samples, never trained on.")
         if self.plot is not None:
             lines.append(f"plot      {self.plot}")
         return "\n".join(lines)
@@ -122,11 +128,15 @@ def compare_methods(
     tol: float = 1e-6,
     seed: int = 0,
     plot: str | Path | None = None,
+    force: bool = False,
+    inputs: Sequence[str | Path] = (),
     quiet: bool = True,
 ) -> Comparison:
     """Train the chosen methods (``"all"`` = gd, gd-exact, sgd, minibatch) on an example or ``data``; plot if asked.
 
     Unset options take the example's setup (:data:`SETUPS`) or, for a user's data, :func:`default_setup`.
+    The plot is never written over ``inputs`` (the user's data file) nor, unless ``force``, over a file
+    symbackprop did not write.
     This is what ``symbackprop train`` runs, and what a demo can call.
     """
     dataset = data if data is not None else load_example(example)
@@ -156,11 +166,13 @@ def compare_methods(
     results = train_methods(model, dataset.X, dataset.Y, chosen, seed=seed, quiet=quiet, **settings)  # type: ignore[arg-type]
     for result in results:
         result.accuracy = dataset.accuracy(model.output(result.params, dataset.X))
+        if dataset.test is not None:
+            result.test_accuracy = dataset.test.accuracy(model.output(result.params, dataset.test.X))
     shown = {"α (gd)": settings["alpha"], "γ_k": f"{settings['gamma']:g}/(k+1)", "B": settings["batch_size"], "tol": tol}
     comparison = Comparison(dataset, net, model, results, seed, settings=shown)
     if plot is not None:
         title = f"{dataset.name}: {net.spec.describe()}"
-        comparison.plot = plot_losses(results, plot, title=title)
+        comparison.plot = plot_losses(results, plot, title=title, inputs=inputs, force=force)
     return comparison
 
 

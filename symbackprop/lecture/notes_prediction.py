@@ -96,7 +96,7 @@ def multiclass_section() -> Section:
             r"$q_{j} = \exp(a^{L}_{j}) / \sum_{r=1}^{C} \exp(a^{L}_{r})$, $j = 1, \ldots, C$. "
             r"\textbf{Exercise} (the lecture's ``verify this claim''): show that $q_{1}, \ldots, q_{C}$ form a discrete "
             r"probability distribution, with every $q_{j} > 0$.",
-            answer(r"\answerhead{} " + softmax_distribution(net, printer)),
+            answer(r"\textbf{Answer.} " + softmax_distribution(net, printer)),
             r"The network of this part is $[" + ", ".join(map(str, net.sizes)) + r"]$: a generic hidden layer, "
             r"$C = %d$ output neurons with no activation, the softmax and the loss of the next section." % C,
         ], name="multiclass")
@@ -157,7 +157,7 @@ def distance_section() -> Section:
 
         compare = ">" if sign > 0 else "<"
         symmetry = "\n\n".join([
-            r"\answerhead{} SymPy, in closed form:",
+            r"\textbf{Answer.} SymPy, in closed form:",
             align([
                 r"\KL(p \,\|\, q) &= " + closed(asym.forward, R_pq, N_pq) + r" \approx " + _approx(asym.forward),
                 r"\KL(q \,\|\, p) &= " + closed(asym.backward, R_qp, N_qp) + r" \approx " + _approx(asym.backward),
@@ -166,7 +166,7 @@ def distance_section() -> Section:
             f"${tex(R)} {compare} 1$: KL is \\textbf{{not symmetric}}.",
         ])
         triangle = "\n\n".join([
-            r"\answerhead{} No. With the same $p$ and $q$ and $r = " + _tuple(tri.r) + r"$ (the first $r$ with entries in "
+            r"\textbf{Answer.} No. With the same $p$ and $q$ and $r = " + _tuple(tri.r) + r"$ (the first $r$ with entries in "
             r"quarters that breaks it, found by symbackprop and decided exactly):",
             align([
                 r"\KL(p \,\|\, r) &= " + tex(sp.expand_log(kl_pr, force=True)) + r" \approx " + _approx(kl_pr),

@@ -134,11 +134,17 @@ class _PathRecorder:
     def __getattr__(self, name: str) -> object:
         return getattr(self._model, name)
 
-    def value_and_grad_flat(self, w: np.ndarray, X: np.ndarray, Y: np.ndarray) -> tuple[float, np.ndarray]:
-        result = self._model.value_and_grad_flat(w, X, Y)  # type: ignore[attr-defined]
-        if len(X) == self._samples and (not self.points or not np.array_equal(self.points[-1], w)):
+    def _remember(self, w: np.ndarray, samples: int) -> None:
+        if samples == self._samples and (not self.points or not np.array_equal(self.points[-1], w)):
             self.points.append(np.array(w, dtype=float, copy=True))
-        return result
+
+    def value_and_grad_batch(self, w: np.ndarray, batch: object, out: np.ndarray | None = None) -> tuple[float, np.ndarray]:
+        self._remember(w, batch.n)  # type: ignore[attr-defined]
+        return self._model.value_and_grad_batch(w, batch, out=out)  # type: ignore[attr-defined]
+
+    def value_and_grad_flat(self, w: np.ndarray, X: np.ndarray, Y: np.ndarray) -> tuple[float, np.ndarray]:
+        self._remember(w, len(X))
+        return self._model.value_and_grad_flat(w, X, Y)  # type: ignore[attr-defined]
 
 
 @dataclass(frozen=True)
@@ -175,7 +181,10 @@ def simple_runs() -> SimpleRuns:
                      alpha=setup.alpha, gamma=setup.gamma, batch_size=setup.batch_size, tol=1e-6, eval_every=1, quiet=True)
         result.accuracy = data.accuracy(model.output(result.params, data.X))
         results.append(result)
-        paths[method] = np.array(recorder.points)
+        points = np.array(recorder.points)
+        if len(points) != result.steps + 1 or not np.allclose(points[-1], model.pack(result.params)):
+            raise RuntimeError(f"the {method} run's iterates were not all seen ({len(points)} for {result.steps} steps)")
+        paths[method] = points
     shown = {"α (gd)": setup.alpha, "γ_k": f"{setup.gamma:g}/(k+1)", "B": setup.batch_size, "tol": 1e-6}
     return SimpleRuns(Comparison(data, net, model, results, 0, settings=shown), paths)
 

@@ -1,0 +1,124 @@
+"""Hand-written NumPy baselines, written without symbackprop: textbook backprop over a list of layers
+(rows are samples), the way one writes it for a course, with either σ form — ``scipy.special.expit`` or
+``1/(1 + exp(−z))`` — and the trainers' loops over them.
+
+They are the references of the speed benchmarks; their results are compared with the compiled model's
+before anything is timed.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+
+import numpy as np
+from scipy.special import expit
+
+
+def one_blas_thread() -> object:
+    """Limit BLAS (and OpenMP) to one thread for the benchmarks: a threadpoolctl context, or environment variables."""
+    try:
+        from threadpoolctl import threadpool_limits
+    except ImportError:  # pragma: no cover - threadpoolctl is a test dependency
+        for name in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+            os.environ[name] = "1"
+        import contextlib
+
+        return contextlib.nullcontext()
+    return threadpool_limits(limits=1)
+
+
+def sigmoid_naive(z: np.ndarray) -> np.ndarray:
+    return 1.0 / (1.0 + np.exp(-z))
+
+
+def squared_sigmoid(W: list, b: list, X: np.ndarray, Y: np.ndarray, sigma=expit):
+    """E = Σ (y − a^L)², every layer σ, biases: E and the gradients (lists)."""
+    A = [X]
+    for Wl, bl in zip(W, b):
+        A.append(sigma(A[-1] @ Wl.T + bl))
+    out = A[-1]
+    E = np.sum((Y - out) ** 2)
+    G = 2.0 * (out - Y) * out * (1.0 - out)
+    gW, gb = [None] * len(W), [None] * len(W)
+    for layer in range(len(W) - 1, -1, -1):
+        gW[layer] = G.T @ A[layer]
+        gb[layer] = G.sum(axis=0)
+        if layer:
+            G = (G @ W[layer]) * A[layer] * (1.0 - A[layer])
+    return E, gW, gb
+
+
+def softmax_cross_entropy(W: list, b: list, X: np.ndarray, Y: np.ndarray, sigma=expit, tanh: bool = False):
+    """Hidden layers σ (or tanh), softmax output, E = −Σ y log q (one-hot Y): E and the gradients (lists)."""
+    A = [X]
+    for Wl, bl in zip(W[:-1], b[:-1]):
+        Z = A[-1] @ Wl.T + bl
+        A.append(np.tanh(Z) if tanh else sigma(Z))
+    Z = A[-1] @ W[-1].T + b[-1]
+    Z = Z - Z.max(axis=1, keepdims=True)
+    expZ = np.exp(Z)
+    sums = expZ.sum(axis=1, keepdims=True)
+    E = -np.sum(Y * (Z - np.log(sums)))
+    G = expZ / sums - Y
+    gW, gb = [None] * len(W), [None] * len(W)
+    for layer in range(len(W) - 1, -1, -1):
+        gW[layer] = G.T @ A[layer]
+        gb[layer] = G.sum(axis=0)
+        if layer:
+            G = (G @ W[layer]) * ((1.0 - A[layer] ** 2) if tanh else A[layer] * (1.0 - A[layer]))
+    return E, gW, gb
+
+
+def tanh_softmax_cross_entropy(W: list, b: list, X: np.ndarray, Y: np.ndarray):
+    """The iris network of the examples: tanh hidden layers, softmax output, cross-entropy."""
+    return softmax_cross_entropy(W, b, X, Y, tanh=True)
+
+
+# --- the trainers' loops, by hand: the same algorithms, steps and sampling as symbackprop.fit -----------------
+def gd(W: list, b: list, X: np.ndarray, Y: np.ndarray, alpha: float, tol: float, steps: int):
+    """w ← w − α∇E until ‖∇E‖₂ ≤ tol, keeping E and ‖∇E‖₂ of every step (as fit's history does)."""
+    W, b = [w.copy() for w in W], [v.copy() for v in b]
+    history_E, history_norm = [], []
+    E, gW, gb = tanh_softmax_cross_entropy(W, b, X, Y)
+    norm = math.sqrt(sum(float(np.vdot(g, g)) for g in gW + gb))
+    history_E.append(E)
+    history_norm.append(norm)
+    k = 0
+    while norm > tol and k < steps:
+        for Wl, g in zip(W, gW):
+            Wl -= alpha * g
+        for bl, g in zip(b, gb):
+            bl -= alpha * g
+        E, gW, gb = tanh_softmax_cross_entropy(W, b, X, Y)
+        norm = math.sqrt(sum(float(np.vdot(g, g)) for g in gW + gb))
+        history_E.append(E)
+        history_norm.append(norm)
+        k += 1
+    return W, b, history_E
+
+
+def sgd(W: list, b: list, X: np.ndarray, Y: np.ndarray, epochs: int, c: float, seed: int, batch: int | None):
+    """SGD (batch None: one uniform sample per step, S steps an epoch) or mini-batch SGD (a fresh permutation
+    each epoch cut into batches), γ_k = c/(k+1), E evaluated once an epoch (as fit does by default)."""
+    W, b = [w.copy() for w in W], [v.copy() for v in b]
+    rng = np.random.default_rng(seed)
+    S = X.shape[0]
+    history_E = [tanh_softmax_cross_entropy(W, b, X, Y)[0]]
+    k = 0
+    for _ in range(epochs):
+        if batch is None:
+            picks = [slice(j, j + 1) for j in rng.integers(S, size=S)]
+        else:
+            order = rng.permutation(S)
+            picks = [order[start : start + batch] for start in range(0, S, batch)]
+        for rows in picks:
+            _, gW, gb = tanh_softmax_cross_entropy(W, b, X[rows], Y[rows])
+            gamma = c / (k + 1)
+            for Wl, g in zip(W, gW):
+                Wl -= gamma * g
+            for bl, g in zip(b, gb):
+                bl -= gamma * g
+            k += 1
+        history_E.append(tanh_softmax_cross_entropy(W, b, X, Y)[0])
+    return W, b, history_E
