@@ -180,7 +180,7 @@ def select_sections(sections: Sequence[Section], names: Sequence[str] | str | No
 _ANSWER_BEGIN = "%% answer"
 _ANSWER_HIDDEN = "%% answer hidden:"
 _ANSWER_END = "%% end answer"
-_ANSWER = re.compile(r"^%% answer\n(?P<body>.*?)\n%% answer hidden:(?P<hidden>[^\n]*)\n%% end answer$", re.S | re.M)
+_ANSWER = re.compile(r"%% answer\n(?P<body>.*?)\n%% answer hidden:(?P<hidden>[^\n]*)\n%% end answer", re.S)
 
 
 def answer(body: str, *, hidden: str = r"\answerbox{5}") -> str:
@@ -191,11 +191,12 @@ def answer(body: str, *, hidden: str = r"\answerbox{5}") -> str:
         raise SpecError("the hidden form of an answer is one line of LaTeX")
     if _ANSWER_BEGIN in body:
         raise SpecError("answers do not nest")
-    return f"\n{_ANSWER_BEGIN}\n{body.strip()}\n{_ANSWER_HIDDEN}{hidden}\n{_ANSWER_END}\n"
+    return f"{_ANSWER_BEGIN}\n{body.strip()}\n{_ANSWER_HIDDEN}{hidden}\n{_ANSWER_END}"
 
 
 def show_answers(tex: str, shown: bool) -> str:
-    """``tex`` with every :func:`answer` block replaced by its body (``shown``) or its hidden form."""
+    """``tex`` with every :func:`answer` block replaced by its body (``shown``) or its hidden form, in place:
+    an answer inside a paragraph or a table cell stays there (no blank line is left behind)."""
     return _ANSWER.sub(lambda m: m.group("body") if shown else m.group("hidden"), tex)
 
 

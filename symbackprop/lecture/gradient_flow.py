@@ -74,19 +74,15 @@ def _chain() -> str:
     form = derivation.backprop_form(theta)
     supremum = derivative_supremum("sigmoid")
     # |∂e/∂w^1_11| ≤ …: every σ'(z^ℓ_1) by its supremum, every other factor by its absolute value
-    coefficient, factors = form.as_coeff_mul()
-    parts = []
-    for factor in factors:
-        split = nt.printer.error_factor(factor)
-        if isinstance(factor, phi_prime):
-            parts.append(supremum)
-        elif split is not None:
-            coefficient *= split[0]
-            parts.append(sp.Abs(split[1]))
+    number, parts = sp.Integer(1), []
+    for factor in nt.printer.factors(form):  # in the order the formula is printed
+        if factor.is_Number:
+            number *= abs(factor)
+        elif isinstance(factor, phi_prime):
+            number *= supremum
         else:
-            parts.append(sp.Abs(factor))
-    bounded = sp.Mul(*parts)
-    number = abs(coefficient)
+            parts.append(r"\left|%s\right|" % nt.tex(factor))
+    bounded = " ".join(parts)
     linear = story.chain_network("identity")
     linear_form = NetworkDerivation(linear).backprop_form(linear.W(1)[0, 0])
     c = sp.Symbol("c", positive=True)
@@ -100,7 +96,7 @@ def _chain() -> str:
         r"SymPy maximises the sigmoid's derivative formula $\sigma'(z) = a(1 - a)$ over $a \in [0, 1]$: "
         f"$\\sup \\sigma' = {nt.tex(supremum)}$ (for $\\tanh' = 1 - a^{{2}}$ it is ${nt.tex(tanh_sup)}$, for ReLU "
         f"${nt.tex(relu_sup)}$). Replacing every $\\sigma'$ by its supremum:",
-        align([r"\left|%s\right| &\le %s %s" % (partial, nt.tex(number), nt.tex(bounded))]),
+        align([r"\left|%s\right| &\le %s %s" % (partial, nt.tex(number), bounded)]),
         r"--- a factor $4^{-%d}$ unless the weights are large: the gradient of the first layer vanishes. "
         r"\textbf{Exploding.} With identity activations every $\varphi' = 1$ and the same chain gives" % sigmoid.depth,
         align(Layout(nt.printer).equation(partial, linear_form)),

@@ -330,7 +330,12 @@ def binary_facts() -> BinaryFacts:
     L = net.depth
     a, y, z = net.a(L)[0], net.y[0], net.z(L)[0]
     s = sp.Symbol("z", real=True)
-    threshold = sp.solve_univariate_inequality(1 / (1 + sp.exp(-s)) >= sp.Rational(1, 2), s, relational=False)
+    sigma = 1 / (1 + sp.exp(-s))
+    crossing = sp.solveset(sigma - sp.Rational(1, 2), s, sp.S.Reals)  # σ(z) = 1/2 only at z = 0 …
+    if sp.diff(sigma, s).is_positive and isinstance(crossing, sp.FiniteSet) and len(crossing) == 1:
+        threshold = sp.Interval(crossing.args[0], sp.oo)  # … and σ increases, so σ(z) ≥ 1/2 exactly for z ≥ 0
+    else:  # pragma: no cover - SymPy decides both for the sigmoid
+        threshold = sp.solve_univariate_inequality(sigma >= sp.Rational(1, 2), s, relational=False)
     unit = sp.Symbol("a", positive=True)
     floor = sp.minimum((-1 - unit) ** 2, unit, sp.Interval.open(0, 1))
     delta = sp.diff(net.e, a)
