@@ -1,22 +1,29 @@
 """Exact proof that backpropagation gives the same ∂e/∂θ as differentiating the composed loss.
 
-"Proved" means an exact symbolic identity:
+"Proved" means an exact symbolic identity, shown for every entry by one or both of two methods:
 
-1. both derivations are rewritten into the layer atoms (a^ℓ_i for φ(z^ℓ_i), one atom per φ'(z^ℓ_i)),
-   which makes them polynomials (rational in exp(a^L) for softmax); ``expand(direct − candidate) == 0``
-   then holds for *every* differentiable φ;
-2. for a concrete activation, the lemma "its φ' formula equals the derivative of φ" is proved too
-   (e.g. σ' = σ(1 − σ)), which carries the generic identity over to the concrete network.
+- **layer-local** (:mod:`symbackprop.proof_local`, whenever the candidate comes with the recursion it was
+  built from, as :func:`~symbackprop.backprop` and ``gradients_from_steps`` do): the induction step
+  instantiated at the network — the direct derivative of the loss above layer ℓ with the layer above's
+  derivatives held as symbols equals the recursion's δ^ℓ_i, and likewise for δ^L and each gradient entry.
+  Each comparison is small; the chain rule composes them; time grows linearly with depth;
+- **full expansion** (where the size estimate allows): both derivations are rewritten into the layer atoms
+  (a^ℓ_i for φ(z^ℓ_i), one atom per φ'(z^ℓ_i)), which makes them polynomials (rational in exp(a^L) for
+  softmax), and ``expand(direct − candidate) == 0`` is decided for the whole entry.
+
+Both hold for *every* differentiable φ; for a concrete activation the lemma "its φ' formula equals the
+derivative of φ" is proved too (e.g. σ' = σ(1 − σ)), which carries the generic identity over.
 
 Where an entry is not identical, concrete parameter values are searched for at which the two
-derivations give different numbers (a counterexample).  A numeric spot check is reported beside the
-proof and never called one.
+derivations give different numbers (a counterexample); at depths the full expansion cannot reach, the
+direct value at the point is composed from the local derivatives by the chain rule (linear time).  A
+numeric spot check is reported beside the proof and never called one.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import functools
-import math
 import random
 import time
 from dataclasses import dataclass, field
@@ -26,7 +33,7 @@ import symengine as se
 import sympy as sp
 
 from ._kernel.engine import NetworkEngine, engine_for
-from ._kernel.evaluate import evaluate, random_point
+from ._kernel.local import LayerSteps, float_differences, layer_steps, search_differences
 from ._kernel.identity import (
     CONCRETE_IDENTITY,
     GENERIC_IDENTITY,
@@ -37,12 +44,13 @@ from ._kernel.identity import (
     exact_identity as _decide_identity,
 )
 from .activations import Activation, get_activation
-from .derive import Gradients, backprop, direct
+from .derive import BackpropSteps, Gradients, backprop
 from .derive.display import latex_block, latex_text
 from .errors import ArgumentTypeError, ShapeError
 from .network import MLP
 from .notation import plain_name
 from .printing import lecture_printer
+from .proof_local import FULL_EXPANSION, LocalProof, LocalStep, full_expansion_plan, prove_layer_local
 from .statuses import EntryStatus
 
 __all__ = [
@@ -62,6 +70,7 @@ __all__ = [
 ]
 
 PROVED, DIFFERS, UNDECIDED = EntryStatus.PROVED, EntryStatus.DIFFERS, EntryStatus.UNDECIDED
+_TRIES, _RELU_TRIES = 6, 24  # random points for a counterexample of an entry no exact method settled
 
 
 @dataclass(frozen=True)
@@ -95,6 +104,8 @@ class EntryResult:
     method: str
     counterexample: Counterexample | None = None
     points: int = 0  # for ``undecided``: random points at which both sides agreed (not a proof)
+    methods: tuple[str, ...] = ()  # every method that proved the entry (layer-local chain, full expansion)
+    step: str | None = None  # the first failing layer-local step this entry rests on, when one fails
 
 
 @dataclass(frozen=True)
@@ -129,6 +140,7 @@ class Proof:
     lemmas: tuple[Lemma, ...]
     spot_check: NumericCheck | None
     timings: dict[str, float] = field(default_factory=dict)
+    local_steps: tuple[LocalStep, ...] = ()  # the layer-local proof's steps (empty when it did not run)
 
     @property
     def failures(self) -> tuple[EntryResult, ...]:
@@ -156,8 +168,14 @@ class Proof:
             f"Compared   direct (differentiate the composed loss) vs {self.candidate}",
             f"Result     {verdict}: {proved}/{total} entries identical — {self.method}",
         ]
+        lines += self._method_lines()
         for lemma in self.lemmas:
             lines.append(f"Lemma      {lemma.statement}: {'proved' if lemma.holds else 'FAILS'} ({lemma.method})")
+        failing_steps = [step for step in self.local_steps if not step.holds]
+        for step in failing_steps[:5]:
+            lines.append(f"  step     {step.describe()}")
+        if len(failing_steps) > 5:
+            lines.append(f"  … and {len(failing_steps) - 5} more local steps that fail")
         for entry in self.failures[:5]:
             lines.append(f"  {plain_name(entry.parameter.name)}: {entry.status} ({entry.method})")
             if entry.counterexample is not None:
@@ -173,6 +191,44 @@ class Proof:
         if self.timings:
             lines.append("Time       " + ", ".join(f"{name} {seconds:.3f} s" for name, seconds in self.timings.items()))
         return "\n".join(lines)
+
+    def method_counts(self) -> dict[str, int]:
+        """How many entries each method proved: ``{"layer-local": n, "full expansion": m}``."""
+        counts = {"layer-local": 0, FULL_EXPANSION: 0}
+        for entry in self.entries:
+            for method in entry.methods:
+                key = FULL_EXPANSION if method.startswith(FULL_EXPANSION) else "layer-local"
+                counts[key] += 1
+        return counts
+
+    def _method_lines(self) -> list[str]:
+        """Which method proved what: totals, and per layer when they differ between layers."""
+        if not any(entry.methods for entry in self.entries):
+            return []
+        total = len(self.entries)
+        counts = self.method_counts()
+        lines = []
+        if self.local_steps:
+            holding = sum(step.holds for step in self.local_steps)
+            lines.append(
+                f"Methods    layer-local chain: {counts['layer-local']}/{total} entries "
+                f"({holding}/{len(self.local_steps)} local steps hold: δ^L, each δ^ℓ from δ^(ℓ+1), each gradient entry)"
+            )
+        lines.append(f"           full expansion: {counts[FULL_EXPANSION]}/{total} entries" + (
+            "" if counts[FULL_EXPANSION] == total else " (the others exceed its size estimate or were not run)"
+        ))
+        by_layer: dict[int, list[int]] = {}
+        for entry in self.entries:
+            tally = by_layer.setdefault(self.network.parameter_info(entry.parameter).layer, [0, 0, 0])
+            tally[0] += 1
+            tally[1] += any(not method.startswith(FULL_EXPANSION) for method in entry.methods)
+            tally[2] += any(method.startswith(FULL_EXPANSION) for method in entry.methods)
+        if len({(local == n, full == n, full == 0) for n, local, full in by_layer.values()}) > 1:
+            lines.append(
+                "By layer   "
+                + " | ".join(f"ℓ={layer}: {local}/{n} local, {full}/{n} full" for layer, (n, local, full) in sorted(by_layer.items()))
+            )
+        return lines
 
     def _repr_latex_(self) -> str:
         """Rendered math in Jupyter: verdict, method, lemmas and the numeric spot check."""
@@ -220,8 +276,14 @@ def prove(
     *,
     spot_check: int = 2,
     seed: int = 0,
+    full_expansion: bool | None = None,
 ) -> Proof:
     """Prove that ``gradients`` (default: :func:`~symbackprop.backprop`) equal the direct derivatives.
+
+    The layer-local chain (:mod:`symbackprop.proof_local`) runs whenever the candidate carries the
+    recursion it was built from; the full expansion runs where its size estimate allows
+    (``full_expansion=None``), on every entry (``True``: may be very slow on deep networks) or on none
+    (``False``).  Each entry's ``methods`` say which proved it.
 
     >>> from symbackprop import MLP
     >>> prove(MLP([3, 3, 2], activation="sigmoid", bias=True)).holds
@@ -229,22 +291,43 @@ def prove(
     """
     _require_network(net)
     engine = engine_for(net)
+    steps = layer_steps(net)
     timings: dict[str, float] = {}
     started = time.perf_counter()
-    reference = direct(net)
-    timings["direct"] = time.perf_counter() - started
-
-    started = time.perf_counter()
-    label, candidate = _candidate_expressions(net, engine, gradients)
+    label, candidate, recursion = _candidate_expressions(net, engine, gradients)
     timings[label] = time.perf_counter() - started
 
+    local = None
+    if recursion is not None:
+        started = time.perf_counter()
+        local = prove_layer_local(net, recursion, steps, candidate)
+        timings["layer-local"] = time.perf_counter() - started
+
     started = time.perf_counter()
-    rng = random.Random(seed)
-    entries = tuple(
-        _compare(engine, parameter, reference.engine_expression(parameter), candidate[parameter], rng)
-        for parameter in net.parameters
-    )
-    timings["compare"] = time.perf_counter() - started
+    if full_expansion is None:
+        planned = list(full_expansion_plan(candidate, steps))
+    else:
+        planned = list(net.parameters) if full_expansion else []
+    planned = [parameter for parameter in net.parameters if parameter in set(planned)]
+    timings["estimate"] = time.perf_counter() - started
+    full: dict[sp.Symbol, EntryResult] = {}
+    if planned:
+        started = time.perf_counter()
+        reference = engine.direct(planned)
+        timings["direct"] = time.perf_counter() - started
+        started = time.perf_counter()
+        rng = random.Random(seed)
+        full = {parameter: _compare(engine, parameter, reference[parameter], candidate[parameter], rng) for parameter in planned}
+        timings["compare"] = time.perf_counter() - started
+
+    combined = {parameter: _combine(parameter, local, full.get(parameter)) for parameter in net.parameters}
+    pending = [parameter for parameter, entry in combined.items() if entry is None]
+    if pending:
+        started = time.perf_counter()
+        unreached = "the full expansion not asked for" if full_expansion is False else "too large for the full expansion"
+        combined.update(_search_counterexamples(steps, local, candidate, pending, random.Random(seed + 2), unreached))
+        timings["counterexamples"] = time.perf_counter() - started
+    entries = tuple(combined[parameter] for parameter in net.parameters)
 
     started = time.perf_counter()
     concrete = _unique(net.activation(layer) for layer in range(1, net.depth + 1))
@@ -254,7 +337,8 @@ def prove(
     check = None
     if spot_check > 0:
         started = time.perf_counter()
-        check = _spot_check(engine, reference, candidate, spot_check, random.Random(seed + 1))
+        worst_abs, worst_rel = float_differences(steps, candidate, random.Random(seed + 1), spot_check)
+        check = NumericCheck(spot_check, len(net.parameters), worst_abs, worst_rel)
         timings["spot check"] = time.perf_counter() - started
 
     holds = all(entry.status == PROVED for entry in entries) and all(lemma.holds for lemma in lemmas)
@@ -262,7 +346,66 @@ def prove(
     method = "; ".join(methods) if methods else "no entry could be proved"
     if any(not activation.generic for activation in concrete):
         method += "; with the derivative lemma(s) below"
-    return Proof(net, label, holds, method, entries, lemmas, check, timings)
+    return Proof(net, label, holds, method, entries, lemmas, check, timings, local.steps if local else ())
+
+
+def _combine(parameter: sp.Symbol, local: LocalProof | None, full: EntryResult | None) -> EntryResult | None:
+    """One entry's verdict from both methods; None when neither proved nor refuted it (numbers decide)."""
+    chain = local.chains[parameter] if local is not None else None
+    failing = chain.failing.describe() if chain is not None and chain.failing is not None else None
+    if full is not None and full.status == DIFFERS:
+        method = full.method
+        if chain is not None and chain.holds:  # a real counterexample outranks a claimed chain: say both
+            method += f"; the layer-local chain claimed an identity ({chain.method}) — the methods disagree"
+        return dataclasses.replace(full, method=method, step=failing)
+    methods = []
+    if full is not None and full.status == PROVED:
+        methods.append(f"{FULL_EXPANSION}: {full.method}")
+    if chain is not None and chain.holds:
+        methods.insert(0, chain.method)
+    if methods:
+        primary = full.method if full is not None and full.status == PROVED else chain.method  # type: ignore[union-attr]
+        return EntryResult(parameter, PROVED, primary, methods=tuple(methods))
+    if full is not None:  # undecided by the full expansion, which searched for numbers already
+        return dataclasses.replace(full, step=failing)
+    return None
+
+
+def _search_counterexamples(
+    steps: LayerSteps,
+    local: LocalProof | None,
+    candidate: Mapping[sp.Symbol, se.Basic],
+    pending: list[sp.Symbol],
+    rng: random.Random,
+    unreached: str,
+) -> dict[sp.Symbol, EntryResult]:
+    """Counterexamples for entries no method settled, with the direct values composed by the chain rule.
+
+    ReLU networks get more points: at a random point of a deep ReLU network many paths are dead, and
+    there a wrong entry and the right one are both 0."""
+    net = steps.net
+    relu = any(net.activation(layer).name == "relu" for layer in range(1, net.depth + 1))
+    tries = _RELU_TRIES if relu else _TRIES
+    differences = search_differences(steps, {parameter: candidate[parameter] for parameter in pending}, rng, tries=tries)
+    results = {}
+    for parameter in pending:
+        chain = local.chains[parameter] if local is not None else None
+        failing = chain.failing.describe() if chain is not None and chain.failing is not None else None
+        difference = differences.get(parameter)
+        if difference is not None:
+            counterexample = Counterexample(parameter, difference.point, difference.phi, difference.left, difference.right)
+            method = "not identical; numbers differ; direct value by the chain of local derivatives"
+            results[parameter] = EntryResult(parameter, DIFFERS, method, counterexample, step=failing)
+            continue
+        why = f"layer-local step fails: {failing}" if failing else "no recursion to check layer by layer"
+        results[parameter] = EntryResult(
+            parameter,
+            UNDECIDED,
+            f"not shown identical ({why}; {unreached}), and equal at every point tried ({tries}; not a proof)",
+            points=tries,
+            step=failing,
+        )
+    return results
 
 
 def _require_network(net: object) -> None:
@@ -279,13 +422,18 @@ def _unique(activations) -> list[Activation]:  # noqa: ANN001
 
 def _candidate_expressions(
     net: MLP, engine: NetworkEngine, gradients: Gradients | Mapping | None
-) -> tuple[str, dict[sp.Symbol, se.Basic]]:
+) -> tuple[str, dict[sp.Symbol, se.Basic], BackpropSteps | None]:
+    """The candidate's label, its entries in the engine's atoms, and the recursion they were built from."""
     if gradients is None:
         gradients = backprop(net)
     if isinstance(gradients, Gradients):
         if gradients.network is not net:
             raise ShapeError("these gradients belong to a different network")
-        return gradients.method, {p: gradients.engine_expression(p) for p in gradients}
+        expressions = {p: gradients.engine_expression(p) for p in gradients}
+        missing = [plain_name(p.name) for p in net.parameters if p not in expressions]
+        if missing:
+            raise ShapeError(f"gradients lack entries for: {', '.join(missing[:10])}{' …' if len(missing) > 10 else ''}")
+        return gradients.method, expressions, gradients.recursion
     if not isinstance(gradients, Mapping):
         raise ArgumentTypeError("gradients must be a Gradients object or a mapping parameter -> SymPy expression")
     expressions: dict[sp.Symbol, se.Basic] = {}
@@ -298,7 +446,7 @@ def _candidate_expressions(
     missing = [plain_name(p.name) for p in net.parameters if p not in expressions]
     if missing:
         raise ShapeError(f"gradients lack entries for: {', '.join(missing[:10])}{' …' if len(missing) > 10 else ''}")
-    return "candidate", expressions
+    return "candidate", expressions, None
 
 
 def exact_identity(net: MLP, lhs: sp.Basic | se.Basic, rhs: sp.Basic | se.Basic, *, sympy_fallback: bool = False) -> str | None:
@@ -379,22 +527,6 @@ def _compare(
     return EntryResult(
         parameter, UNDECIDED, f"not shown identical, and equal at every point tried ({tries}; not a proof)", points=tries
     )
-
-
-def _spot_check(
-    engine: NetworkEngine, reference: Gradients, candidate: Mapping[sp.Symbol, se.Basic], points: int, rng: random.Random
-) -> NumericCheck:
-    worst_abs = worst_rel = 0.0
-    for _ in range(points):
-        values = random_point(engine, rng, "tanh", math)
-        memo: dict = {}
-        for parameter in engine.net.parameters:
-            left = evaluate(engine.concretise(reference.engine_expression(parameter)), values, math, "tanh", memo)
-            right = evaluate(engine.concretise(candidate[parameter]), values, math, "tanh", memo)
-            difference = abs(left - right)
-            worst_abs = max(worst_abs, difference)
-            worst_rel = max(worst_rel, difference / max(1e-300, abs(left), abs(right)) if difference else 0.0)
-    return NumericCheck(points, len(engine.net.parameters), worst_abs, worst_rel)
 
 
 def proof_latex(proof: Proof) -> str:

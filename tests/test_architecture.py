@@ -29,7 +29,7 @@ LAYERS: list[tuple[str, ...]] = [
     ("network",),
     ("_kernel", "printing", "parse"),
     ("derive",),
-    ("proof", "general"),
+    ("proof", "proof_local", "general"),
     ("emit",),
     ("model",),
     ("train", "plots"),

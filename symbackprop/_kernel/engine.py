@@ -17,7 +17,7 @@ expression in a fraction of a second.  This module keeps one :class:`NetworkEngi
 from __future__ import annotations
 
 import weakref
-from typing import Callable, Iterable, Mapping, TypeVar
+from typing import Callable, Iterable, Mapping, Sequence, TypeVar
 
 import symengine as se
 import sympy as sp
@@ -27,7 +27,7 @@ from ..errors import NotSupportedError
 from ..network import MLP
 from .convert import StrictConverter, function_name, to_sympy
 
-__all__ = ["NetworkEngine", "engine_for", "clear_engines", "per_network", "derivative_atom"]
+__all__ = ["NetworkEngine", "engine_for", "clear_engines", "per_network", "derivative_atom", "atomise"]
 
 Built = TypeVar("Built")
 
@@ -133,14 +133,14 @@ class NetworkEngine:
     def direct_wrt_activation(self, layer: int, i: int) -> se.Basic:
         """∂e/∂a^ℓ_i by differentiating e composed over the layers above ℓ (the lecture's δ^ℓ_i)."""
         loss, applied, points = self.composed_above(layer)
-        return _atomise(se.diff(loss, self.a_atoms[layer][i]), applied, points)
+        return atomise(se.diff(loss, self.a_atoms[layer][i]), applied, points)
 
     def direct_wrt_pre_activation(self, layer: int, i: int) -> se.Basic:
         """∂e/∂z^ℓ_i by differentiating e composed from φ_ℓ(z^ℓ_i) upwards, z^ℓ_i a free variable."""
         variable = se.Symbol(f"zeta^{{{layer}}}_{{{i + 1}}}")
         node = se.Function(f"phi{layer}")(variable)
         loss, applied, points = self.composed_above(layer, {self.a_atoms[layer][i]: node})
-        return _atomise(
+        return atomise(
             se.diff(loss, variable),
             {**applied, node: self.a_atoms[layer][i]},
             {**points, variable: self.d_atoms[layer][i]},
@@ -157,7 +157,7 @@ class NetworkEngine:
         for (layer, neuron), members in groups.items():
             loss, applied, points = self.composed_loss(layer, neuron)
             for parameter in members:
-                result[parameter] = _atomise(se.diff(loss, self.symbol[parameter]), applied, points)
+                result[parameter] = atomise(se.diff(loss, self.symbol[parameter]), applied, points)
         return {parameter: result[parameter] for parameter in chosen}
 
     # --- concrete activations -----------------------------------------------------------------------
@@ -239,9 +239,33 @@ class NetworkEngine:
         return self._display
 
 
-def _atomise(expression: se.Basic, applied: Mapping[se.Basic, se.Basic], points: Mapping[se.Basic, se.Basic]) -> se.Basic:
-    """Rewrite φ_m(u) ↦ a^m_k and φ_m'(u) ↦ D^m_k bottom-up over the expression DAG (memoised)."""
+def atomise(
+    expression: se.Basic,
+    applied: Mapping[se.Basic, se.Basic],
+    points: Mapping[se.Basic, se.Basic],
+    held: Mapping[str, Sequence[se.Basic]] | None = None,
+) -> se.Basic:
+    """Rewrite φ_m(u) ↦ a^m_k and φ_m'(u) ↦ D^m_k bottom-up over the expression DAG (memoised).
+
+    ``held`` names undefined functions of several arguments whose partial derivatives stand for given
+    symbols: ``∂F/∂(argument k)`` at any point becomes ``held[name][k]`` (the layer-local proof holds the
+    derivatives of the loss above a layer this way).
+    """
     memo: dict[se.Basic, se.Basic] = {}
+    held = held or {}
+
+    def derivative_at(derivative: se.Basic, point: se.Basic) -> se.Basic:
+        """A held partial ∂F/∂(argument k) ↦ held[F][k]; a layer's φ_m' at its point ↦ D^m_k."""
+        if isinstance(derivative, se.Derivative):
+            function, variable = derivative.args
+            if isinstance(function, se.FunctionSymbol) and function.get_name() in held:
+                arguments = list(function.args)
+                if arguments.count(variable) == 1:
+                    return held[function.get_name()][arguments.index(variable)]
+                raise NotSupportedError(f"unexpected derivative {derivative}")
+        if point in points:
+            return points[point]
+        raise NotSupportedError(f"unexpected derivative {derivative} at {point}")
 
     def visit(node: se.Basic) -> se.Basic:
         cached = memo.get(node)
@@ -250,15 +274,9 @@ def _atomise(expression: se.Basic, applied: Mapping[se.Basic, se.Basic], points:
         if node in applied:
             result = applied[node]
         elif isinstance(node, se.Subs):
-            point = node.args[2]
-            if point not in points:
-                raise NotSupportedError(f"unexpected derivative point {point}")
-            result = points[point]
+            result = derivative_at(node.args[0], node.args[2])
         elif isinstance(node, se.Derivative):
-            (function, variable) = node.args
-            if variable not in points:
-                raise NotSupportedError(f"unexpected derivative {node}")
-            result = points[variable]
+            result = derivative_at(node, node.args[1])
         elif isinstance(node, se.FunctionSymbol) and node.get_name().startswith("phi"):
             raise NotSupportedError(f"could not rewrite {node} into a layer atom")
         elif not node.args:
@@ -269,6 +287,7 @@ def _atomise(expression: se.Basic, applied: Mapping[se.Basic, se.Basic], points:
         return result
 
     return visit(expression)
+
 
 
 _engines = per_network(NetworkEngine)

@@ -39,6 +39,7 @@ RATIONAL_IDENTITY = "exact rational identity (expanded over a common denominator
 SYMPY_RATIONAL_IDENTITY = "exact rational identity (SymPy cancel)"
 _RATIONAL_FALLBACK_LIMIT = 4000  # count_ops above which SymPy's cancel is not attempted
 _COUNTEREXAMPLE_DIGITS = 40
+COUNTEREXAMPLE_DIGITS = _COUNTEREXAMPLE_DIGITS  # public: the layer-local search (.local) uses the same precision
 
 
 def expands_to_zero(expression: se.Basic) -> bool:

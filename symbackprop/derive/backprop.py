@@ -112,7 +112,10 @@ def gradients_from_steps(
     method: str = "backprop",
     display: BackpropSteps | Callable[[], BackpropSteps] | None = None,
 ) -> Gradients:
-    """Substitute the recursion top-down (δ^L, then δ^{L-1} = V^L δ^L, …) into every gradient entry."""
+    """Substitute the recursion top-down (δ^L, then δ^{L-1} = V^L δ^L, …) into every gradient entry.
+
+    The result keeps ``steps`` as its ``recursion``: each entry is, by this construction, its step's
+    formula with every δ symbol replaced by the value substituted for it here."""
     net = steps.network
     engine = engine_for(net)
     values = {}
@@ -128,7 +131,7 @@ def gradients_from_steps(
         if net.has_bias:
             for i, b in enumerate(net.b(layer)):
                 expressions[b] = engine.to_engine(steps.bias_gradients[layer][i], extra=values)
-    return Gradients(net, method, expressions, steps=display or steps)
+    return Gradients(net, method, expressions, steps=display or steps, recursion=steps)
 
 
 def backprop(net: MLP) -> Gradients:

@@ -52,7 +52,9 @@ class Gradients(Mapping[sp.Symbol, sp.Expr]):
 
     Expressions use x_j, y_j, w, b, the activations a^ℓ_i (and q_j for softmax outputs) and the
     layer's derivative formula for φ'(z^ℓ_i) (σ' = a(1 − a), …, or φ'(z^ℓ_i) for the generic φ).
-    ``method`` says how they were obtained; ``steps`` holds δ^ℓ, V^ℓ, … for backpropagation.
+    ``method`` says how they were obtained; ``steps`` holds δ^ℓ, V^ℓ, … for backpropagation (as the
+    documents print them); ``recursion`` is the recursion the expressions were built from, when they were
+    (:func:`~symbackprop.derive.gradients_from_steps` sets it) — what the layer-local proof checks.
 
     >>> from symbackprop import MLP, backprop
     >>> g = backprop(MLP([1, 1]))
@@ -67,10 +69,12 @@ class Gradients(Mapping[sp.Symbol, sp.Expr]):
         engine_expressions: Mapping[sp.Symbol, se.Basic],
         *,
         steps: BackpropSteps | Callable[[], BackpropSteps] | None = None,
+        recursion: BackpropSteps | None = None,
     ) -> None:
         self.network = network
         self.method = method
         self._steps = steps
+        self.recursion = recursion
         self._engine_expressions = dict(engine_expressions)
         self._sympy: dict[sp.Symbol, sp.Expr] = {}
 
