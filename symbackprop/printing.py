@@ -7,7 +7,9 @@
   input activation a^{ℓ-1}_j last — so z^ℓ_i prints as w^ℓ_{ij} a^{ℓ-1}_j and V^{ℓ+1} entries as w φ';
 - sums with the positive terms first and the bias last (y_1 − a^2_1, w x + b);
 - φ'(z^ℓ_i) written with the layer's activation (σ'(z^2_1), tanh'(z^1_3), φ' for the generic φ);
-- H(z) for the Heaviside step (ReLU').
+- H(z) for the Heaviside step (ReLU');
+- with the setting ``lecture_signs``: the squared error's factor 2a − 2y written as the lecture writes
+  it, −2 (y − a) (the target first, the number in front).
 
 >>> import sympy as sp
 >>> w, a, d = sp.symbols("w^{2}_{11} a^{1}_{1} \\\\delta^{2}_{1}")
@@ -69,6 +71,7 @@ class LecturePrinter(LatexPrinter):
     _default_settings: dict[str, Any] = {
         **LatexPrinter._default_settings,
         "activation_names": None,
+        "lecture_signs": False,
     }
 
     def __init__(self, settings: dict[str, Any] | None = None) -> None:
@@ -121,7 +124,15 @@ class LecturePrinter(LatexPrinter):
 
     # --- sums ------------------------------------------------------------------------------------
     def _print_Add(self, expr: sp.Add, order: str | None = None) -> str:
+        split = self.error_factor(expr)
+        if split is not None and abs(split[0]) != 1:
+            coefficient, primitive = split
+            sign = "- " if coefficient.is_negative else ""
+            number = "" if abs(coefficient) == 1 else self._print(abs(coefficient)) + " "
+            return r"%s%s\left(%s\right)" % (sign, number, self._print_Add(primitive, order=order))
         terms = self._as_ordered_terms(expr, order=order)
+        if self._settings["lecture_signs"]:
+            return join_signed([self.signed(term) for term in terms], biases=[_is_bias(term) for term in terms])
         terms = sorted(terms, key=lambda t: (t.could_extract_minus_sign(), _is_bias(t)))  # stable
         tex = ""
         for i, term in enumerate(terms):
@@ -138,11 +149,25 @@ class LecturePrinter(LatexPrinter):
             tex += term_tex
         return tex
 
+    def signed(self, term: sp.Expr) -> tuple[bool, str]:
+        """(whether the printed term starts with a minus, its LaTeX without that minus): the sign as it is
+        printed, after the number of a c (y − a) factor has joined the product's coefficient."""
+        tex = self._print(term)
+        if self._needs_add_brackets(term):
+            tex = r"\left(%s\right)" % tex
+        if tex.startswith("- "):
+            return True, tex[2:]
+        if tex.startswith("-"):
+            return True, tex[1:]
+        return False, tex
+
     # --- products --------------------------------------------------------------------------------
     def _print_Mul(self, expr: sp.Mul) -> str:
         if not isinstance(expr, sp.Mul) or any(_is_reciprocal(factor) for factor in expr.args):
             return super()._print_Mul(expr)  # fractions: SymPy's layout
         coefficient, factors = expr.as_coeff_mul()
+        if self._settings["lecture_signs"]:
+            coefficient, factors = self._pull_error_coefficients(coefficient, factors)
         key = lambda factor: factor_key(factor, self)  # noqa: E731
         if all(key(factor)[0] == 2 or _only_activations(factor) for factor in factors):
             return super()._print_Mul(expr)  # e.g. a(1 - a): no chain to order, SymPy's order reads best
@@ -163,11 +188,57 @@ class LecturePrinter(LatexPrinter):
             return tex + parts[0]
         return tex + " ".join(parts)
 
+    def error_factor(self, expr: sp.Expr) -> tuple[sp.Number, sp.Expr] | None:
+        """c and y − a for a target-minus-activation sum c (y − a) written otherwise (2a − 2y), with the
+        setting ``lecture_signs``; None when ``expr`` is not such a sum."""
+        if not self._settings["lecture_signs"] or not isinstance(expr, sp.Add):
+            return None
+        roles = []
+        for term in expr.args:
+            number, rest = term.as_coeff_Mul()
+            if not isinstance(rest, sp.Symbol) or symbol_role(rest).kind not in ("a", "y"):
+                return None
+            roles.append((symbol_role(rest).kind, number))
+        kinds = {kind for kind, _ in roles}
+        if kinds != {"a", "y"}:
+            return None
+        content, primitive = expr.as_content_primitive()
+        if any(kind == "y" and number.is_negative for kind, number in ((symbol_role(t.as_coeff_Mul()[1]).kind, t.as_coeff_Mul()[0]) for t in primitive.args)):
+            content, primitive = -content, -primitive
+        return sp.Number(content), primitive
+
+    def _pull_error_coefficients(self, coefficient: sp.Expr, factors: tuple) -> tuple[sp.Expr, tuple]:
+        """Move the number of each c (y − a) factor into the product's coefficient."""
+        result = []
+        for factor in factors:
+            split = self.error_factor(factor)
+            if split is None:
+                result.append(factor)
+            else:
+                coefficient *= split[0]
+                result.append(split[1])
+        return coefficient, tuple(result)
+
     def factors(self, expr: sp.Expr) -> list[sp.Expr]:
         """The factors of a product in the order this printer writes them (coefficient first)."""
         coefficient, factors = expr.as_coeff_mul()
+        if self._settings["lecture_signs"]:
+            coefficient, factors = self._pull_error_coefficients(coefficient, factors)
         ordered = sorted(factors, key=lambda factor: factor_key(factor, self))
         return ([coefficient] if coefficient != 1 else []) + ordered
+
+
+def join_signed(terms: list[tuple[bool, str]], *, biases: list[bool] | None = None) -> str:
+    """A sum from (negative, LaTeX) terms: positive terms first, biases last, order otherwise kept."""
+    order = sorted(range(len(terms)), key=lambda k: (terms[k][0], bool(biases and biases[k])))
+    tex = ""
+    for position, k in enumerate(order):
+        negative, body = terms[k]
+        if position == 0:
+            tex += ("- " if negative else "") + body
+        else:
+            tex += (" - " if negative else " + ") + body
+    return tex
 
 
 def precedence_of(expr: sp.Expr) -> int:

@@ -15,15 +15,17 @@ def test_demo_runs_end_to_end_and_says_where_every_file_went(tmp_path):
     result = run_cli("demo", "--out", str(out))
     assert result.returncode == 0, result.stderr
     text = result.stdout
-    assert "L1 example: PROVED — 2/2 entries identical (exact)" in text
-    assert "generic deep net [2, 3, 2, 2], biases, every φ: PROVED — 23/23" in text
+    assert "simple example: PROVED — 2/2 entries identical (exact)" in text
+    assert "example network [2, 3, 2, 2], biases, every φ: PROVED — 23/23" in text
     for method in ("gd ", "gd-exact", "sgd", "minibatch"):
         assert f"\n   {method}" in text
-    assert "22/22 items settled as the lecture says" in text
+    assert "22/22 items settled as the lecture says: 13 proved, 2 computed, 1 refuted, 1 checked, 5 demonstrated" in text
     assert "everything came out as the lecture says" in text
-    for name in ("loss.png", "gradient-norms.png", "lecture.tex"):
+    for name in ("loss.png", "gradient-norms.png", "descent-paths.png", "schedules.png", "lecture.tex",
+                 "lecture-paths.pdf", "lecture-norms.pdf", "lecture-schedules.pdf"):
         assert (out / name).exists() and str(out / name) in text
-    assert (out / "loss.png").read_bytes()[:4] == b"\x89PNG"
+    for name in ("loss.png", "gradient-norms.png", "descent-paths.png", "schedules.png"):
+        assert (out / name).read_bytes()[:4] == b"\x89PNG" and b"Software\x00symbackprop" in (out / name).read_bytes()[:4096]
     if shutil.which("pdflatex"):
         assert (out / "lecture.pdf").read_bytes()[:4] == b"%PDF" and str(out / "lecture.pdf") in text
     elif os.environ.get("SYMBACKPROP_REQUIRE_PDFLATEX") == "1":

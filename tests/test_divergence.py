@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import math
 
 import numpy as np
@@ -43,13 +44,43 @@ def test_kl_asymmetry_closed_forms_match_numbers_and_differ():
     assert result.forward == -sp.log(2) + 3 * sp.log(3) / 4
 
 
-def test_triangle_inequality_counterexample_is_real():
+def test_triangle_inequality_counterexample_is_real_and_uses_the_lectures_p_and_q():
     example = D.kl_triangle_counterexample()
     assert example.refutes
+    assert (example.p, example.q) == (D.LECTURE_P, D.LECTURE_Q)
     kl = lambda a, b: sum(x * math.log(x / y) for x, y in zip(map(float, a), map(float, b)))  # noqa: E731
     p, q, r = example.p, example.q, example.r
     assert kl(p, r) > kl(p, q) + kl(q, r) + 0.1
-    assert example.gap == sp.log(6) / 2
+    assert example.gap == sp.log(3) / 4 and r == (sp.Rational(3, 4), sp.Rational(1, 4))
+    assert float(example.gap) == pytest.approx(kl(p, r) - kl(p, q) - kl(q, r), rel=1e-12)
+
+
+def test_triangle_search_reports_when_no_grid_point_breaks_it():
+    with pytest.raises(ValueError, match="no r on the grid"):
+        D.kl_triangle_counterexample(p=(sp.Rational(1, 2), sp.Rational(1, 2)), q=(sp.Rational(1, 2), sp.Rational(1, 2)), denominator=2)
+
+
+def test_gibbs_inequality_for_every_number_of_classes_and_the_proof_can_fail():
+    gibbs = D.gibbs_inequality()
+    assert gibbs.holds and gibbs.value_at_one == 0
+    wrong = dataclasses.replace(gibbs, term_identity_holds=False)
+    assert not wrong.holds
+    t = sp.Symbol("t", positive=True)
+    assert sp.simplify(sp.diff(gibbs.g, t) - (t + 1) / t) != 0  # a wrong derivative would be caught
+
+
+@pytest.mark.parametrize(
+    "value,sign",
+    [(sp.log(2) - sp.log(3), -1), (sp.log(6) - sp.log(2) - sp.log(3), 0), (sp.Rational(3, 4) * sp.log(3) - sp.log(2), 1)],
+)
+def test_log_sign_decides_exactly(value, sign):
+    assert D.log_sign(value)[0] == sign
+    assert math.copysign(1, float(value)) == sign or sign == 0
+
+
+def test_log_sign_refuses_what_it_cannot_decide():
+    with pytest.raises(ValueError, match="not a rational combination"):
+        D.log_sign(sp.log(2) + sp.sqrt(2))
 
 
 def test_gibbs_inequality_for_two_classes_by_the_derivative():

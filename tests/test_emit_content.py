@@ -17,13 +17,18 @@ from autograd import grad
 from scipy.stats import entropy
 
 from symbackprop import MLP
-from symbackprop.emit.example import EXAMPLE_INPUTS, EXAMPLE_TARGETS, example_section
 from symbackprop.derive import display_steps
 from symbackprop.emit.forms import NetworkDerivation
-from symbackprop.lecture.gradient_flow import FLOW_SEED, FLOW_SIZES, derivative_supremum, layer_gradient_norms, sample_values
-from symbackprop.printing import latex
-from symbackprop.emit.multiclass import WORKED_P, WORKED_Q, kl, kl_triangle_counterexample, log_sign, prediction_section
 from symbackprop.emit.network_doc import network_section
+from symbackprop.lecture import story
+from symbackprop.lecture.divergence import LECTURE_P as WORKED_P
+from symbackprop.lecture.divergence import LECTURE_Q as WORKED_Q
+from symbackprop.lecture.divergence import kl, kl_triangle_counterexample, log_sign
+from symbackprop.lecture.gradient_flow import derivative_supremum
+from symbackprop.lecture.gradient_norms import LayerNormEvaluator
+from symbackprop.lecture.notes_prediction import distance_section, kl_section
+from symbackprop.lecture.notes_training import gd_section
+from symbackprop.printing import latex
 
 
 def floats(values):
@@ -38,24 +43,12 @@ def test_worked_kl_example_matches_scipy():
 
 
 def test_triangle_counterexample_violates_the_inequality_in_floating_point_too():
-    p, q, r, excess = kl_triangle_counterexample()
-    p, q, r = floats(p), floats(q), floats(r)
+    example = kl_triangle_counterexample()
+    p, q, r = floats(example.p), floats(example.q), floats(example.r)
     assert entropy(p, r) > entropy(p, q) + entropy(q, r) + 1e-3
-    assert float(excess) == pytest.approx(entropy(p, r) - entropy(p, q) - entropy(q, r), rel=1e-12)
-
-
-@pytest.mark.parametrize(
-    "value,sign",
-    [(sp.log(2) - sp.log(3), -1), (sp.log(6) - sp.log(2) - sp.log(3), 0), (sp.Rational(3, 4) * sp.log(3) - sp.log(2), 1)],
-)
-def test_log_sign_decides_exactly(value, sign):
-    assert log_sign(value)[0] == sign
-    assert math.copysign(1, float(value)) == sign or sign == 0
-
-
-def test_log_sign_refuses_what_it_cannot_decide():
-    with pytest.raises(ValueError, match="not a rational combination"):
-        log_sign(sp.log(2) + sp.sqrt(2))
+    assert float(example.gap) == pytest.approx(entropy(p, r) - entropy(p, q) - entropy(q, r), rel=1e-12)
+    tex = distance_section().build()
+    assert "0.5493" in tex and "0.2747" in tex  # the values the notes print are scipy's too
 
 
 def test_softmax_output_delta_is_q_minus_y_by_finite_differences():
@@ -76,7 +69,7 @@ def test_softmax_output_delta_is_q_minus_y_by_finite_differences():
     values = {**dict(zip(net.q, q)), **dict(zip(net.y, y))}
     derived = np.array([float(entry.xreplace(values)) for entry in delta])
     assert np.allclose(derived, numeric, atol=1e-8)
-    tex = prediction_section().build()
+    tex = kl_section().build()
     assert r"q_{1} - y_{1}" in tex and r"q_{3} - y_{3}" in tex
 
 
@@ -87,43 +80,56 @@ def test_sup_of_activation_derivatives_matches_a_dense_grid():
     assert float(derivative_supremum("tanh")) == pytest.approx((1 - np.tanh(z) ** 2).max(), abs=1e-9)
 
 
-@pytest.mark.parametrize("activation,scale", [("sigmoid", 1), ("identity", 2)])
+@pytest.mark.parametrize("activation,scale", [("sigmoid", 1.0), ("identity", 2.0), ("tanh", 1.5)])
 def test_layer_gradient_norms_of_l14_match_autograd(activation, scale):
-    net = MLP(list(FLOW_SIZES), activation=activation)
-    values = sample_values(net, random.Random(FLOW_SEED), scale)
-    weights = [np.array([[float(values[w]) for w in row] for row in net.W(l).tolist()]) for l in range(1, net.depth + 1)]
-    x = np.array([float(values[v]) for v in net.x])
-    y = np.array([float(values[v]) for v in net.y])
-    act = (lambda u: 1 / (1 + anp.exp(-u))) if activation == "sigmoid" else (lambda u: u)
+    """The L14 experiment's per-layer numbers (gradient norm, bound, ‖δ^ℓ‖) against autograd."""
+    net = MLP([3, 3, 3, 3, 1], activation=activation, output="identity", bias=True)
+    rng = np.random.default_rng(643)
+    params = {}
+    for layer in range(1, net.depth + 1):
+        params[f"W{layer}"] = rng.normal(0, scale / np.sqrt(net.sizes[layer - 1]), size=(net.sizes[layer], net.sizes[layer - 1]))
+        params[f"b{layer}"] = rng.normal(0, 0.1, size=net.sizes[layer])
+    x, y = rng.normal(size=3), rng.normal(size=1)
+    act = {"sigmoid": lambda u: 1 / (1 + anp.exp(-u)), "identity": lambda u: u, "tanh": anp.tanh}[activation]
 
-    def loss(ws):
+    def forward(ws, bs, keep=None):
         a = x
-        for W in ws:
-            a = act(anp.dot(W, a))
-        return anp.sum((y - a) ** 2)
+        for layer, (W, b) in enumerate(zip(ws, bs), start=1):
+            z = anp.dot(W, a) + b
+            a = z if layer == net.depth else act(z)
+            if keep is not None:
+                keep.append(a)
+        return a
 
-    reference = [np.linalg.norm(g, 2) for g in grad(loss)(weights)]
-    derived = layer_gradient_norms(net, values)
-    for (norm, bound), expected in zip(derived, reference):
-        assert norm == pytest.approx(expected, rel=1e-9)
-        assert bound >= norm * (1 - 1e-12)
+    ws = [params[f"W{l}"] for l in range(1, net.depth + 1)]
+    bs = [params[f"b{l}"] for l in range(1, net.depth + 1)]
+    loss = lambda ws: anp.sum((y - forward(ws, bs)) ** 2)  # noqa: E731
+    reference = [np.linalg.norm(g, 2) for g in grad(loss)(ws)]
+    gradient, bound, deltas = LayerNormEvaluator(net).evaluate(params, x, y)
+    assert np.allclose(gradient, reference, rtol=1e-9)
+    assert np.all(bound >= gradient * (1 - 1e-12))
+    activations = []
+    forward(ws, bs, activations)
+    assert deltas[-1] == pytest.approx(np.linalg.norm(2 * (activations[-1] - y)), rel=1e-12)  # δ^L of the squared error
 
 
 def test_example_numbers_match_numpy():
-    X = np.array(EXAMPLE_INPUTS, dtype=float)
-    Y = np.array(EXAMPLE_TARGETS, dtype=float)
+    data = story.simple_data()
+    X, Y = data.X, data.Y[:, 0]
 
     def E(w):
         return float(((Y - 1 / (1 + np.exp(-X @ w))) ** 2).sum())
 
     step = 1e-6
     gradient = np.array([(E(step * e) - E(-step * e)) / (2 * step) for e in np.eye(2)])
-    tex = example_section().build()
+    tex = gd_section().build()
     assert E(np.zeros(2)) == 1.0 and "$E(0) = 1$" in tex
     assert np.allclose(gradient, [-1.0, 0.0], atol=1e-8)
     assert r"\nabla E(0) = \left[\begin{matrix}-1 & 0\end{matrix}\right]^{\top}" in tex
     w1 = -gradient  # α = 1
     assert f"{E(w1):.6g}" in tex
+    runs = story.simple_runs()
+    assert f"{runs.run('gd').E_final:.4g}" in tex  # the run the trainers made
 
 
 def test_the_network_section_prints_the_derived_objects():
@@ -131,11 +137,12 @@ def test_the_network_section_prints_the_derived_objects():
     tex = network_section(net).build()
     derivation = NetworkDerivation(net)
     names = derivation.names
-    assert latex(derivation.direct_form(), activation_names=names) in tex
+    assert latex(derivation.direct_form(), activation_names=names, lecture_signs=True) in tex
     for layer, V in derivation.steps.V.items():
         body = latex(V[0, 0], activation_names=names)
         assert body in tex
-    assert latex(derivation.steps.output_delta[0]) in tex
+    assert latex(derivation.steps.output_delta[0], lecture_signs=True) == r"- 2 \left(y_{1} - a^{2}_{1}\right)"
+    assert latex(derivation.steps.output_delta[0], lecture_signs=True) in tex
     assert "Proved" in tex and "for 9 of the 9 parameters" in tex
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -14,7 +15,10 @@ from symbackprop import lecture_sections
 from symbackprop.emit import Section, build_document, network_section, register_section, write_document
 from symbackprop.lecture.regenerate import DERIVATIONS
 from symbackprop.printing import text
-from symbackprop.emit.pdf import compile_pdf, page_overflow
+from symbackprop.cli import main
+from symbackprop.emit.document import figure_paths
+from symbackprop.emit.pdf import compile_pdf, page_fill, page_overflow
+from symbackprop.files import is_symbackprop_output
 from symbackprop.lecture.regenerate import render
 from symbackprop.errors import LatexError, NotSupportedError, SpecError
 
@@ -42,14 +46,25 @@ def test_another_module_can_add_a_section_to_the_lecture():
         register_section(Section("x", str), before="nope", sections=sections)
 
 
-def test_the_lecture_document_covers_the_whole_lecture():
+def test_the_lecture_document_follows_the_lecture_and_covers_every_item():
     sections = lecture_sections()
-    document = build_document(sections)
     names = [s.name for s in sections]
-    assert names == ["notation", "example", "optimisers", "deep-network", "gradient-flow", "prediction", "claims"]
-    for item in ["L1", "L2", "L3", "L4", "L5", "L6", "L7", "L10", "L11", "L12", "L13", "L14", "L15", "L16",
-                 "L17", "L18", "L19", "L20", "L21", "L22"]:
+    assert names == [
+        "notation", "data", "loss", "gd", "sgd", "minibatch", "crucial-step", "example-backprop", "recursion",
+        "general-proof", "bias", "vanishing", "binary", "multiclass", "kl", "distance", "claims",
+    ]
+    document = render("lecture.tex")
+    for item in [f"L{n}" for n in range(1, 23)]:
         assert item in document, item
+    headings = [line for line in document.splitlines() if line.startswith(r"\section{")]
+    assert len(headings) == len(names)  # one section per part, in that order
+
+
+def test_every_heading_is_kept_with_what_follows_it():
+    document = build_document([Section("a", lambda: r"\section{A}")])
+    assert r"\renewcommand{\section}{\needspace{10\baselineskip}\symbackpropsection}" in document
+    assert r"\renewcommand{\subsection}{\needspace{7\baselineskip}\symbackpropsubsection}" in document
+    assert r"\needspace" not in render("lecture.tex").split(r"\begin{document}")[1]  # the body stays plain
 
 
 def test_generated_latex_is_pure_ascii_and_non_ascii_is_refused():
@@ -84,6 +99,11 @@ def test_committed_derivations_are_up_to_date():
     assert committed == sorted(DERIVATIONS), "derivations/ and DERIVATIONS list different files"
     stale = [name for name in DERIVATIONS if (DERIVATIONS_DIR / name).read_text(encoding="ascii") != render(name)]
     assert not stale, f"stale: {stale}; regenerate with: symbackprop derive --all derivations/"
+    for name, derivation in DERIVATIONS.items():  # the figures each document includes are there, and ours
+        for path in figure_paths(DERIVATIONS_DIR / name, derivation.sections(), only=derivation.only):
+            assert path.exists() and is_symbackprop_output(path), path
+    expected = {p.name for name, d in DERIVATIONS.items() for p in figure_paths(DERIVATIONS_DIR / name, d.sections(), only=d.only)}
+    assert {p.name for p in DERIVATIONS_DIR.glob("*.pdf")} == expected  # and no stale figure is left behind
 
 
 def test_documents_do_not_depend_on_hash_seeds(tmp_path):
@@ -97,6 +117,21 @@ def test_documents_do_not_depend_on_hash_seeds(tmp_path):
 
 # --- a real TeX engine -------------------------------------------------------------------------------------
 
+def assert_pages_are_well_filled(pdf, log: str) -> None:
+    """No page ends half-way while more follows (a stranded heading, a block pushed over), unless it is a
+    page of figures; the last page holds more than a line or two."""
+    fills = page_fill(pdf)
+    float_pages = _float_pages(log)
+    for number, fill in enumerate(fills[:-1], start=1):
+        assert fill >= 0.6 or number in float_pages, f"page {number} is only {fill:.0%} full: {fills}"
+    assert fills[-1] >= 0.1 or len(fills) == 1, f"the last page holds almost nothing: {fills}"
+
+
+def _float_pages(log: str) -> set[int]:
+    """Pages that hold a figure: pdflatex logs "[n <figure file>]" as it ships page n."""
+    return {int(m.group(1)) for m in re.finditer(r"\[(\d+)\s*(?:\{[^}]*\}\s*)?<[^>]*\.pdf>", log)}
+
+
 @pytest.mark.parametrize("name", sorted(DERIVATIONS))
 def test_every_committed_document_compiles_with_no_line_off_the_page(name, tmp_path):
     require_tools("pdflatex", "pdftoppm")
@@ -104,6 +139,41 @@ def test_every_committed_document_compiles_with_no_line_off_the_page(name, tmp_p
     assert result.pdf.exists() and result.pages >= 1
     assert result.overfull == (), result.overfull
     assert page_overflow(result.pdf) == []
+    assert_pages_are_well_filled(result.pdf, result.log)
+    assert "Reference" not in result.log and "undefined" not in result.log.lower()  # every \\ref resolved
+
+
+def test_the_lecture_pdf_includes_its_three_figures(tmp_path):
+    require_tools("pdflatex")
+    tex = tmp_path / "notes.tex"
+    write_document(tex, lecture_sections(registered=False), only=["notation", "sgd", "minibatch", "vanishing"], pdf=True)
+    document = tex.read_text()
+    assert document.count(r"\includegraphics") == 3
+    log = compile_pdf(tex, output_dir=tmp_path / "again").log
+    for name in ("schedules", "paths", "norms"):
+        figure = tmp_path / f"notes-{name}.pdf"
+        assert figure.read_bytes()[:4] == b"%PDF" and is_symbackprop_output(figure)
+        assert f"File: {figure.name} Graphic file (type pdf)" in log  # pdflatex found and included it
+    assert len(_float_pages(log)) >= 2  # and shipped them on pages
+
+
+README = (ROOT / "README.md").read_text(encoding="utf-8")
+README_NETWORKS = sorted(set(re.findall(r"^\$ symbackprop derive (--sizes [^\n]*?) --out \S+", README, flags=re.M)))
+
+
+def test_the_readme_shows_network_documents():
+    assert len(README_NETWORKS) >= 2, README_NETWORKS
+
+
+@pytest.mark.parametrize("options", README_NETWORKS)
+def test_every_network_document_of_the_readme_compiles_and_fits(options, tmp_path):
+    require_tools("pdflatex", "pdftoppm")
+    out = tmp_path / "net.tex"
+    assert main(["derive", *options.split(), "--out", str(out), "--pdf"]) == 0
+    result = compile_pdf(out, output_dir=tmp_path)
+    assert result.overfull == (), result.overfull
+    assert page_overflow(result.pdf) == []
+    assert_pages_are_well_filled(result.pdf, result.log)
 
 
 @pytest.mark.parametrize(

@@ -89,11 +89,14 @@ def test_gradients_print_in_lecture_form_for_a_sigmoid_network():
     )
 
 
-def test_softmax_derivative_is_written_with_q():
+def test_softmax_derivative_is_written_with_q_and_the_one_hot_constraint():
     net = MLP([1, 2], output="softmax", loss="cross_entropy")
-    expression = NetworkDerivation(net).direct_form(net.parameter("w^1_11"))
+    derivation = NetworkDerivation(net)
+    expression = derivation.direct_form(net.parameter("w^1_11"))
     assert not expression.has(sp.exp)
-    assert latex(expression) == r"\left(q_{1} y_{1} + q_{1} y_{2} - y_{1}\right) x_{1}"
+    assert latex(expression) == r"\left(q_{1} - y_{1}\right) x_{1}"
+    raw = lecture_form(derivation.direct, net.parameter("w^1_11"))  # what the proof compares: every y
+    assert latex(raw) == r"\left(q_{1} y_{1} + q_{1} y_{2} - y_{1}\right) x_{1}"
 
 
 def test_visual_width_grows_with_the_formula_and_ignores_markup():

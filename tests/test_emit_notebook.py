@@ -28,7 +28,7 @@ def test_direct_gradients_of_a_sigmoid_network_show_the_derivative_formula():
 def test_long_gradient_lists_are_cut_with_a_count(monkeypatch):
     monkeypatch.setattr(notebook, "MAX_ROWS", 2)
     tex = backprop(MLP([2, 2]))._repr_latex_()
-    assert tex.count(r"\frac{\partial e}") == 2 and r"\text{(2 more)}" in tex
+    assert tex.count(r"\frac{\partial e}") == 2 and r"\text{(2 more: g[parameter] shows any one)}" in tex
 
 
 def test_backprop_steps_render_every_matrix():

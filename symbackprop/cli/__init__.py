@@ -172,7 +172,7 @@ COMMANDS["train"] = ("train the network with GD, exact line search, SGD, mini-ba
 
 
 def _register_claims(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--plot", metavar="FILE.png", help="write the L14 gradient-norm figure (norm against depth)")
+    parser.add_argument("--plot", metavar="FILE.png", help="write the L14 figure: ‖δ^ℓ‖ and ‖∇_{W^ℓ} e‖ with the bound, per layer (.png or .pdf)")
     parser.add_argument("--tex", metavar="FILE.tex", help="also write the claims as a LaTeX document")
     parser.add_argument("--quick", action="store_true", help="fewer random samples (seconds faster)")
     parser.add_argument("--force", action="store_true", help="replace --plot/--tex even if symbackprop did not write them")
@@ -193,7 +193,7 @@ def _claims(args: argparse.Namespace) -> int:
     if args.plot:
         print(f"\nL14 plot: {args.plot}")
     if args.tex:
-        write_document(args.tex, [claims_section()], title="The lecture's claims, L1--L22", command="symbackprop claims", force=args.force)
+        write_document(args.tex, [claims_section(quick=args.quick)], title="The lecture's claims, L1--L22", command="symbackprop claims", force=args.force)
         print(f"LaTeX:    {args.tex}")
     return 0 if all(claim.confirms for claim in claims) else 1
 

@@ -21,7 +21,7 @@ from ..printing import activation_names, lecture_printer, text
 
 __all__ = ["lecture_form", "gradients_latex", "steps_latex", "latex_block", "latex_text", "MAX_ROWS"]
 
-MAX_ROWS = 12  # entries shown before "… and N more"
+MAX_ROWS = 64  # entries shown before "⋮ (N more)": every gradient of a small network, a bounded display for a big one
 
 
 def latex_block(rows: list[str]) -> str:
@@ -52,7 +52,7 @@ def lecture_form(gradients, parameter: sp.Symbol) -> sp.Expr:  # noqa: ANN001 - 
 
 
 def _more(count: int) -> str:
-    return r"&\ \vdots \quad \text{(%d more)}" % count
+    return r"&\ \vdots \quad \text{(%d more: g[parameter] shows any one)}" % count
 
 
 def gradients_latex(gradients) -> str:  # noqa: ANN001 - Gradients

@@ -14,17 +14,19 @@ from __future__ import annotations
 import functools
 import re
 from dataclasses import dataclass, field
-from typing import Iterable, Sequence
+from typing import Iterable, Mapping, Sequence
 
 import sympy as sp
 
-from ..printing import LecturePrinter, factor_key
+from ..printing import LecturePrinter
 
 __all__ = [
     "TEXT_WIDTH_EM",
     "visual_width",
+    "Terms",
     "Namer",
     "Layout",
+    "is_diagonal",
     "align",
 ]
 
@@ -32,6 +34,7 @@ __all__ = [
 TEXT_WIDTH_EM = 44.0
 _SAFETY = 0.9  # the estimate is rough: keep a tenth of the line free
 _SCALE = 1.1  # calibrated against widths measured by pdflatex (\settowidth) on typical formulas
+_EXPAND_LIMIT = 400  # sub-expressions up to this many operations are also compared multiplied out
 _BIG_OPERATORS = {r"\sum", r"\prod"}  # display style: limits stack under the operator
 
 _TOKEN = re.compile(r"\\[A-Za-z]+\*?|\\.|[{}^_&]|\s+|.", re.S)
@@ -211,16 +214,34 @@ def _environment(tokens: list[str], i: int) -> tuple[float, int]:
     return sum(columns) + separation * max(0, len(columns) - 1) + extra, i
 
 
+class Terms(tuple):
+    """A sum to be printed with its terms in this order (samples 1…S, as the lecture writes them)."""
+
+    __slots__ = ()
+
+
 @dataclass
 class Namer:
-    """Names for sub-expressions too wide for a line: ``T_{1}``, ``T_{2}``, … (one per distinct expression)."""
+    """Names for sub-expressions too wide for a line: ``T_{1}``, ``T_{2}``, … (one per distinct expression).
+
+    A namer can be shared by the displays of one section, so a repeated sub-expression is named and
+    defined once.
+    """
 
     letter: str = "T"
     names: dict[sp.Expr, sp.Symbol] = field(default_factory=dict)
+    defined: int = 0  # how many of ``names`` have been defined in a display already
+    count: int = 0  # how many T_k were made
 
     def name(self, expr: sp.Expr) -> sp.Symbol:
         if expr not in self.names:
-            self.names[expr] = sp.Symbol(f"{self.letter}_{{{len(self.names) + 1}}}")
+            self.count += 1
+            self.names[expr] = sp.Symbol(f"{self.letter}_{{{self.count}}}")
+        return self.names[expr]
+
+    def adopt(self, expr: sp.Expr, symbol: sp.Symbol) -> sp.Symbol:
+        """Name ``expr`` by a name it has elsewhere in the document (δ^ℓ_i), to be defined like a T_k."""
+        self.names.setdefault(expr, symbol)
         return self.names[expr]
 
     @property
@@ -231,13 +252,53 @@ class Namer:
 class Layout:
     """Turns equations into ``align*`` rows that fit the text width."""
 
-    def __init__(self, printer: LecturePrinter, *, width: float = TEXT_WIDTH_EM, letter: str = "T") -> None:
+    def __init__(
+        self,
+        printer: LecturePrinter,
+        *,
+        width: float = TEXT_WIDTH_EM,
+        letter: str = "T",
+        namer: Namer | None = None,
+        known: Mapping[sp.Expr, sp.Symbol] | None = None,
+        define_known: bool = False,
+    ) -> None:
         self.printer = printer
         self.width = width * _SAFETY
-        self.namer = Namer(letter)
+        self.namer = namer if namer is not None else Namer(letter)
+        self.known = dict(known or {})
+        self.define_known = define_known
+        self._known_expanded: dict[sp.Expr, sp.Symbol] | None = None
+
+    def known_name(self, expr: sp.Expr) -> sp.Symbol | None:
+        """The name ``expr`` has in the document (``known``: δ^ℓ_i, …), compared as written and multiplied out."""
+        if expr in self.known:
+            return self.known[expr]
+        if self.known and sp.count_ops(expr) <= _EXPAND_LIMIT:
+            if self._known_expanded is None:
+                self._known_expanded = {sp.expand(value): symbol for value, symbol in self.known.items()
+                                        if sp.count_ops(value) <= _EXPAND_LIMIT}
+            return self._known_expanded.get(sp.expand(expr))
+        return None
+
+    def name(self, expr: sp.Expr) -> sp.Symbol:
+        """The name a too-wide sub-expression is written by: its name in the document when it has one (then,
+        with ``define_known``, defined underneath like a new name), else a new ``T_k``."""
+        symbol = self.known_name(expr)
+        if symbol is None:
+            return self.namer.name(expr)
+        return self.namer.adopt(expr, symbol) if self.define_known else symbol
 
     def tex(self, expr: sp.Expr) -> str:
+        if isinstance(expr, Terms):
+            return _join_terms([self._term(t) for t in expr])
         return self.printer.doprint(expr)
+
+    def _term(self, term: sp.Expr) -> tuple[bool, str]:
+        negative, tex = self.printer.signed(term)
+        return negative, tex
+
+    def _negative(self, term: sp.Expr) -> bool:
+        return self.printer.signed(term)[0]
 
     # --- equations -------------------------------------------------------------------------------
     def equation(self, lhs: str, rhs: sp.Expr | str, *, relation: str = "=") -> list[str]:
@@ -257,13 +318,12 @@ class Layout:
         return rows
 
     def definitions(self) -> list[str]:
-        """Rows defining every name introduced so far (and those their definitions introduce)."""
+        """Rows defining every name introduced since the last call (and those their definitions introduce)."""
         rows: list[str] = []
-        done = 0
-        while done < len(self.namer.definitions):
-            symbol, expr = self.namer.definitions[done]
+        while self.namer.defined < len(self.namer.definitions):
+            symbol, expr = self.namer.definitions[self.namer.defined]
+            self.namer.defined += 1
             rows.extend(self.equation(self.tex(symbol), expr))
-            done += 1
         return rows
 
     def aligned(self, rows: Sequence[str]) -> str:
@@ -277,30 +337,36 @@ class Layout:
         tex = self.tex(expr)
         if visual_width(tex) <= budget:
             return [tex]
+        if isinstance(expr, Terms):
+            return self._add_lines(list(expr), budget)
         if isinstance(expr, sp.Add):
-            return self._add_lines(expr, budget)
+            split = self.printer.error_factor(expr)
+            if split is not None and abs(split[0]) != 1:
+                return self._mul_lines(sp.Mul(split[0], split[1], evaluate=False), budget)
+            terms = sorted(
+                self.printer._as_ordered_terms(expr, order=None),
+                key=lambda t: (self._negative(t), isinstance(t, sp.Symbol) and t.name.startswith("b^")),
+            )
+            return self._add_lines(terms, budget)
         if isinstance(expr, sp.Mul) and not any(f.is_Pow and f.exp.is_negative for f in expr.args):
             return self._mul_lines(expr, budget)
         if isinstance(expr, sp.Pow) and visual_width(self.tex(expr.base)) > budget:
-            return [self.tex(sp.Pow(self.namer.name(expr.base), expr.exp, evaluate=False))]
+            return [self.tex(sp.Pow(self.name(expr.base), expr.exp, evaluate=False))]
         if isinstance(expr, sp.Function) and expr.args:
-            named = expr.func(*[self.namer.name(arg) if visual_width(self.tex(arg)) > budget / 2 else arg for arg in expr.args])
+            named = expr.func(*[self.name(arg) if visual_width(self.tex(arg)) > budget / 2 else arg for arg in expr.args])
             return [self.tex(named)]
         return [tex]
 
-    def _add_lines(self, expr: sp.Add, budget: float) -> list[str]:
-        terms = sorted(
-            self.printer._as_ordered_terms(expr, order=None),
-            key=lambda t: (t.could_extract_minus_sign(), isinstance(t, sp.Symbol) and t.name.startswith("b^")),
-        )
+    def _add_lines(self, terms: Sequence[sp.Expr], budget: float) -> list[str]:
         lines: list[str] = []
         current = ""
         for k, term in enumerate(terms):
-            negative = term.could_extract_minus_sign()
+            pieces = self.lines(term, budget - 1.5)
+            negative = pieces[0].startswith("- ")
+            if negative:
+                pieces[0] = pieces[0][2:]
             operator = ("- " if negative else "") if k == 0 else ("- " if negative else "+ ")
-            body = -term if negative else term
-            pieces = self.lines(body, budget - 1.5)
-            if self.printer._needs_add_brackets(body) and len(pieces) == 1:
+            if self.printer._needs_add_brackets(term) and len(pieces) == 1:
                 pieces = [r"\left(%s\right)" % pieces[0]]
             first = operator + pieces[0]
             if current and visual_width(current + " " + first) <= budget and len(pieces) == 1:
@@ -316,19 +382,20 @@ class Layout:
         return lines
 
     def _mul_lines(self, expr: sp.Mul, budget: float) -> list[str]:
-        coefficient, factors = expr.as_coeff_mul()
+        ordered = self.printer.factors(expr) if expr.is_commutative else list(expr.args)
+        coefficient = ordered[0] if ordered and ordered[0].is_Number else sp.Integer(1)
+        factors = ordered[1:] if ordered and ordered[0].is_Number else ordered
         sign = ""
         if coefficient.is_negative:
             sign, coefficient = "- ", -coefficient
-        ordered = sorted(factors, key=lambda factor: factor_key(factor, self.printer))
         parts: list[str] = [] if coefficient == 1 else [self.tex(coefficient)]
-        for factor in ordered:
+        for factor in factors:
             tex = self.tex(factor)
             if visual_width(tex) > budget - 1.0:
                 if isinstance(factor, sp.Pow):
-                    factor = sp.Pow(self.namer.name(factor.base), factor.exp, evaluate=False)
+                    factor = sp.Pow(self.name(factor.base), factor.exp, evaluate=False)
                 else:
-                    factor = self.namer.name(factor)
+                    factor = self.name(factor)
                 tex = self.tex(factor)
             elif self.printer._needs_mul_brackets(factor, first=False, last=False) or isinstance(factor, sp.Add):
                 tex = r"\left(%s\right)" % tex
@@ -347,23 +414,57 @@ class Layout:
 
     # --- matrices ------------------------------------------------------------------------------------
     def matrix(self, matrix: sp.MatrixBase, budget: float | None = None, *, max_rows: int = 8) -> str | None:
-        """A bracketed matrix, with middle columns/rows elided (\\cdots, \\vdots) when it is too big;
-        None when even the elided matrix is wider than ``budget``."""
+        """A bracketed matrix, or None when it does not fit ``budget`` em.
+
+        Too big a matrix loses middle rows (a row of ``\\vdots``) and middle columns (a column of
+        ``\\cdots``), at least two of each, so every hidden entry has a visible ellipsis in its own row
+        or column; a diagonal matrix is written with blank off-diagonal entries and, when too wide,
+        elided along its diagonal with ``\\ddots``.
+        """
         budget = self.width if budget is None else budget
         rows, cols = matrix.shape
+        if is_diagonal(matrix):
+            return self._diagonal(matrix, budget)
         cells = [[self.tex(matrix[i, j]) for j in range(cols)] for i in range(rows)]
-        row_index: list[int | None] = list(range(rows))
-        if rows > max_rows:
-            row_index = [0, 1, 2, None, rows - 1]
-        for keep in range(cols, 1, -1):
-            col_index: list[int | None] = list(range(cols)) if keep == cols else [*range(keep - 1), None, cols - 1]
+        row_index: list[int | None] = list(range(rows)) if rows <= max_rows else [0, 1, 2, None, rows - 1]
+        plans: list[list[int | None]] = [list(range(cols))]
+        plans += [[*range(keep), None, cols - 1] for keep in range(cols - 3, 0, -1)]  # hide ≥ 2 columns
+        for col_index in plans:
             body = _matrix_body(cells, row_index, col_index)
             if visual_width(body) <= budget:
                 return body
-        if cols == 1:
-            body = _matrix_body(cells, row_index, [0])
-            return body if visual_width(body) <= budget else None
         return None
+
+    def _diagonal(self, matrix: sp.MatrixBase, budget: float) -> str | None:
+        n = matrix.rows
+        entries = [self.tex(matrix[i, i]) for i in range(n)]
+        full = _diagonal_body(entries)
+        if visual_width(full) <= budget:
+            return full
+        if n >= 4:
+            elided = _diagonal_body([entries[0], entries[1], r"\ddots", entries[-1]])
+            if visual_width(elided) <= budget:
+                return elided
+        return None
+
+
+def is_diagonal(matrix: sp.MatrixBase) -> bool:
+    """Square, larger than 1 × 1, and zero off the diagonal."""
+    rows, cols = matrix.shape
+    return rows == cols and rows > 1 and all(matrix[i, j] == 0 for i in range(rows) for j in range(cols) if i != j)
+
+
+def _diagonal_body(entries: Sequence[str]) -> str:
+    n = len(entries)
+    lines = [" & ".join(entries[i] if i == j else "" for j in range(n)) for i in range(n)]
+    return r"\begin{bmatrix}" + r" \\ ".join(lines) + r"\end{bmatrix}"
+
+
+def _join_terms(terms: Sequence[tuple[bool, str]]) -> str:
+    tex = ""
+    for k, (negative, body) in enumerate(terms):
+        tex += ("- " if negative else "") + body if k == 0 else (" - " if negative else " + ") + body
+    return tex
 
 
 def _matrix_body(cells: list[list[str]], rows: Sequence[int | None], cols: Sequence[int | None]) -> str:

@@ -1,4 +1,9 @@
-"""The optimisers (L2–L6, L16) rendered from the trainers' own Python with latexify-py.
+"""The optimisers (L2–L6, L16): as the lecture writes them, and as the trainers run them.
+
+:func:`lecture_algorithm` prints each algorithm in the lecture's notation (w^{k+1} = w^k + α^k d^k,
+k = 0, …, K, output w^{K+1}, with the forward pass and error steps); :func:`code_display` prints, beside
+it, the function of :mod:`symbackprop.algorithms` the trainers run, rendered from its Python source by
+latexify-py — what ties the notes to the code.
 
 The loops and update rules in :mod:`symbackprop.algorithms` are what the trainers run; latexify turns
 their source into LaTeX (``Style.IPYTHON_ALGORITHMIC``: an ``array`` that compiles with amsmath alone,
@@ -16,15 +21,25 @@ import sympy as sp
 
 from .. import algorithms
 from ..printing import latex
-from .document import Section, section
 
-__all__ = ["GLYPHS", "ALGORITHMS", "UPDATE_RULES", "render_algorithm", "render_rule", "optimisers_section"]
+__all__ = [
+    "GLYPHS",
+    "ALGORITHMS",
+    "UPDATE_RULES",
+    "LECTURE_ALGORITHMS",
+    "render_algorithm",
+    "render_rule",
+    "lecture_algorithm",
+    "code_display",
+    "code_legend",
+    "step_size_sums",
+]
 
 LATEXIFY_OPTIONS = {"use_math_symbols": True}  # alpha → \alpha, gamma → \gamma
 
 GLYPHS: dict[str, str] = {
     r"\mathrm{grad\_E}": r"\nabla E",
-    r"\mathrm{grad\_e\_sum}": r"{\textstyle\sum}\nabla e",
+    r"\mathrm{grad\_e\_sum}": r"\nabla e_{B}",
     r"\mathrm{grad\_e}": r"\nabla e",
     r"\mathrm{grad}": r"\nabla e",
     r"\Gamma \mathopen{}\left( k \mathclose{}\right)": r"\gamma_{k}",
@@ -75,7 +90,7 @@ def _display(tex: str) -> str:
     return "\\[\n" + tex + "\n\\]"
 
 
-def _step_size_sums() -> str:
+def step_size_sums() -> str:
     """L5 for the code's own step size: call ``step_size`` on a SymPy k and sum the series (SymPy).
 
     The sums run over n = k + 1 ≥ 1 (the same series; SymPy recognises ζ-series much faster that way).
@@ -95,37 +110,79 @@ def _step_size_sums() -> str:
     )
 
 
-def optimisers_section() -> Section:
-    def build() -> str:
-        gd, exact, sgd, minibatch = (render_algorithm(f) for f in ALGORITHMS)
-        rules = [render_rule(f) for f in UPDATE_RULES]
-        body = [
-            r"The optimisers below are not typeset by hand: they are the functions in "
-            r"\texttt{symbackprop.algorithms} that the trainers run, rendered from their Python source by "
-            r"latexify-py. $w$ is the parameter vector, $E(w) = \sum_{i} e^{i}(w)$ the total error and "
-            r"$\nabla e(j, w) = \nabla e^{j}(w)$ the gradient of one sample's error, computed by backpropagation; "
-            r"\textrm{record} keeps the history.",
-            r"\textbf{Update rules.} The descent direction and step of gradient descent (L2), the step size of "
-            r"SGD (L5) and the stochastic step (L4, L6):",
-            "\\begin{align*}\n" + " \\\\\n".join(f"&{rule}" for rule in rules) + "\n\\end{align*}",
-            r"\textbf{Gradient descent (L2)} with a fixed step $\alpha$: $w^{k+1} = w^{k} + \alpha d^{k}$, "
-            r"$d^{k} = -\nabla E(w^{k})$, until $\|\nabla E(w^{k})\|_{2}$ falls below a tolerance:",
-            _display(gd),
-            r"\textbf{Exact line search (L3):} the step is $\alpha^{k} = \operatorname{arg\,min}_{\alpha > 0} "
-            r"E(w^{k} + \alpha d^{k})$ (\textrm{line\_search}):",
-            _display(exact),
-            r"\textbf{Stochastic gradient descent (L4, L16):} pick $j_{k} \in \{1, \ldots, S\}$ and step along one "
-            r"sample's gradient, $w^{k+1} = w^{k} - \gamma_{k} \nabla e^{j_{k}}(w^{k})$; one sample-wise gradient "
-            r"costs $O(d)$ for $d$ parameters. Each iteration is the training loop of L16: pick a sample, forward "
-            r"pass, error, backpropagated gradient, update.",
-            _display(sgd),
-            r"\textbf{Step sizes (L5).} $\sum_{k} \gamma_{k} = \infty$ and $\sum_{k} \gamma_{k}^{2} < \infty$ give "
-            r"asymptotic convergence. For the code's own step size, SymPy sums the series:",
-            _step_size_sums(),
-            r"\textbf{Mini-batch SGD (L6):} choose $B_{k} \subseteq \{1, \ldots, S\}$ and step along "
-            r"$\sum_{j \in B_{k}} \nabla e^{j}(w^{k})$:",
-            _display(minibatch),
-        ]
-        return section(r"Optimisers (L2--L6, L16)", body)
+_step_size_sums = step_size_sums  # the name the tests knew
 
-    return Section("optimisers", build)
+
+def _array(lines: list[tuple[int, str]]) -> str:
+    body = r" \\ ".join((r"\hspace{%dem} " % indent if indent else "") + line for indent, line in lines)
+    return "\\[\n\\begin{array}{l} " + body + " \\end{array}\n\\]"
+
+
+_PICK_SAMPLE = r"\text{choose a sample } j_{k} \in \{1, \ldots, S\}"
+_SGD_BODY = [
+    (2, r"\hat{y}^{j_{k}} = \mathrm{MLP}(x^{j_{k}}; w^{k}) \quad \text{(forward pass)}"),
+    (2, r"\text{compute the error } e^{j_{k}}(w^{k})"),
+    (2, r"\text{compute } \nabla_{w} e^{j_{k}}(w^{k}) \text{ by backpropagation}"),
+]
+LECTURE_ALGORITHMS: dict[str, list[tuple[int, str]]] = {
+    "gd": [
+        (0, r"\text{start with } w^{0} \in \mathbb{R}^{d}"),
+        (0, r"\mathbf{for}\ k = 0, 1, 2, \ldots, K"),
+        (2, r"d^{k} = -\nabla E(w^{k}) = -\sum_{i=1}^{S} \nabla e^{i}(w^{k})"),
+        (2, r"w^{k+1} = w^{k} + \alpha^{k} d^{k} \quad (\alpha^{k} = \alpha \text{ fixed})"),
+        (2, r"\mathbf{if}\ \|\nabla E(w^{k+1})\|_{2} = 0 \text{ (numerically: } \le \mathrm{tol}\text{)}: \ w^{*} = w^{k+1}, \text{ stop}"),
+        (0, r"\text{output } w^{*} \ (w^{K+1} \text{ if the loop ran to the end})"),
+    ],
+    "gd-exact": [
+        (0, r"\text{start with } w^{0} \in \mathbb{R}^{d}"),
+        (0, r"\mathbf{for}\ k = 0, 1, 2, \ldots, K"),
+        (2, r"d^{k} = -\sum_{i=1}^{S} \nabla e^{i}(w^{k})"),
+        (2, r"\alpha^{k} = \operatorname{arg\,min}_{\alpha > 0} E(w^{k} + \alpha d^{k})"),
+        (2, r"w^{k+1} = w^{k} + \alpha^{k} d^{k}"),
+        (2, r"\mathbf{if}\ \|\nabla E(w^{k+1})\|_{2} = 0 \text{ (numerically: } \le \mathrm{tol}\text{)}: \ w^{*} = w^{k+1}, \text{ stop}"),
+        (0, r"\text{output } w^{*}"),
+    ],
+    "sgd": [
+        (0, r"\text{input: } D = \{(x^{i}, y^{i})\}_{i=1}^{S}, \text{ step sizes } \gamma_{k}; \ \text{start with } w^{0} \in \mathbb{R}^{d}"),
+        (0, r"\mathbf{for}\ k = 0, 1, 2, \ldots, K"),
+        (2, _PICK_SAMPLE),
+        *_SGD_BODY,
+        (2, r"w^{k+1} = w^{k} - \gamma_{k} \nabla_{w} e^{j_{k}}(w^{k})"),
+        (0, r"\text{output } w^{*} = w^{K+1}"),
+    ],
+    "minibatch": [
+        (0, r"\text{start with } w^{0} \in \mathbb{R}^{d}"),
+        (0, r"\mathbf{for}\ k = 0, 1, 2, \ldots, K"),
+        (2, r"\text{choose a block of samples } B_{k} \subseteq \{1, \ldots, S\}"),
+        (2, r"w^{k+1} = w^{k} - \gamma_{k} \sum_{j \in B_{k}} \nabla_{w} e^{j}(w^{k})"),
+        (0, r"\text{output } w^{*} = w^{K+1}"),
+    ],
+}
+"""Each optimiser as the lecture's slides write it (general statements, in the lecture's notation)."""
+
+_CODE = {"gd": algorithms.gradient_descent, "gd-exact": algorithms.gradient_descent_exact,
+         "sgd": algorithms.sgd, "minibatch": algorithms.minibatch_sgd}
+
+
+def lecture_algorithm(method: str) -> str:
+    """The algorithm ``method`` (gd, gd-exact, sgd, minibatch) in the lecture's notation, displayed."""
+    return _array(LECTURE_ALGORITHMS[method])
+
+
+def code_display(method: str) -> str:
+    """The loop the trainers run for ``method``, as latexify renders it, in a smaller font."""
+    return "{\\small\n\\[\n" + render_algorithm(_CODE[method]) + "\n\\]\n}"
+
+
+def code_legend() -> str:
+    """What the code's names stand for in the lecture's notation: the update rules, rendered by latexify,
+    and the callables the trainers pass in."""
+    rules = [render_rule(f) for f in UPDATE_RULES]
+    return "\n\n".join([
+        r"In the code, $k$ counts from 0 and the loop stops after $K$ steps; $\nabla E(w)$, $\nabla e(j, w) = "
+        r"\nabla e^{j}(w)$ and $\nabla e_{B}(B, w) = \sum_{j \in B} \nabla e^{j}(w)$ are the compiled model's gradients "
+        r"(by backpropagation), \textrm{pick} and \textrm{pick\_batch} draw $j_{k}$ and $B_{k}$, "
+        r"\textrm{line\_search} finds $\alpha^{k}$, and \textrm{record} keeps the history (it is not part of the "
+        r"algorithm). The update rules, rendered from the same module:",
+        "{\\small\n\\begin{align*}\n" + " \\\\\n".join(f"&{rule}" for rule in rules) + "\n\\end{align*}\n}",
+    ])

@@ -20,7 +20,7 @@ import numpy as np
 from ..errors import LatexError, ToolNotFoundError
 from ..files import atomic_path, prepare_output
 
-__all__ = ["CompileResult", "compile_pdf", "pdflatex_available", "page_overflow", "PageOverflow", "CREATOR"]
+__all__ = ["CompileResult", "compile_pdf", "pdflatex_available", "page_overflow", "PageOverflow", "page_fill", "CREATOR"]
 
 _INSTALL_HINT = "install TeX Live (Debian/Ubuntu: apt-get install texlive-latex-base)"
 
@@ -49,40 +49,54 @@ CREATOR = r"\pdfinfo{/Creator (symbackprop)}"
 
 
 def compile_pdf(tex: str | Path, *, output_dir: str | Path | None = None, timeout: float = 120, force: bool = False) -> CompileResult:
-    """Compile a .tex file with ``pdflatex -halt-on-error`` in a scratch directory; the PDF (Creator:
-    symbackprop) is then copied to ``output_dir`` (default: next to the .tex) under the output policy —
-    atomically, and over an existing PDF only when symbackprop made it, or with ``force``."""
+    """Compile a .tex file with ``pdflatex -halt-on-error`` in a scratch directory (twice when the first
+    run says cross-references changed); figures are found next to the .tex.  The PDF is written to
+    ``output_dir`` (default: next to the .tex) under :mod:`symbackprop.files`' policy."""
     executable = shutil.which("pdflatex")
     if executable is None:
         raise ToolNotFoundError(f"pdflatex is not installed, so no PDF was made; {_INSTALL_HINT}")
     source = Path(tex).resolve()
     target_dir = Path(output_dir) if output_dir is not None else source.parent
-    destination = prepare_output(target_dir / (source.stem + ".pdf"), inputs=[source], force=force)
+    destination = target_dir / (source.stem + ".pdf")
+    prepare_output(destination, inputs=[source], force=force)
     with tempfile.TemporaryDirectory(prefix="symbackprop-tex-") as scratch:
         shutil.copy(source, Path(scratch) / source.name)
-        env = dict(os.environ, TEXMFOUTPUT=scratch)
-        try:
-            run = subprocess.run(
-                [executable, "-interaction=nonstopmode", "-halt-on-error", "-no-shell-escape", f"-jobname={source.stem}",
-                 CREATOR + r"\input{" + source.name + "}"],
-                cwd=scratch,
-                capture_output=True,
-                text=True,
-                encoding="latin-1",
-                timeout=timeout,
-                env=env,
-            )
-        except subprocess.TimeoutExpired:
-            raise LatexError(f"pdflatex did not finish within {timeout:.0f} s on {source.name}") from None
-        log_path = Path(scratch) / (source.stem + ".log")
-        log = log_path.read_text(encoding="latin-1") if log_path.exists() else run.stdout
+        env = dict(os.environ, TEXMFOUTPUT=scratch, TEXINPUTS=f"{source.parent}{os.pathsep}")
+        for _ in range(2):
+            log = _run_pdflatex(executable, source.name, scratch, env, timeout)
+            if _RERUN not in log:
+                break
         pdf = Path(scratch) / (source.stem + ".pdf")
-        if run.returncode != 0 or not pdf.exists():
-            raise LatexError(f"pdflatex failed on {source.name}: {_first_error(log)}")
         with atomic_path(destination) as temporary:
-            shutil.copyfile(pdf, temporary)
+            shutil.copy(pdf, temporary)
     pages = _PAGES.search(log)
     return CompileResult(destination, log, tuple(_OVERFULL.findall(log)), int(pages.group(1)) if pages else 0)
+
+
+_RERUN = "Rerun to get cross-references right"
+
+
+def _run_pdflatex(executable: str, name: str, scratch: str, env: dict, timeout: float) -> str:
+    """One pdflatex run in ``scratch``; returns the log, raises :class:`LatexError` on failure."""
+    try:
+        run = subprocess.run(
+            [executable, "-interaction=nonstopmode", "-halt-on-error", "-no-shell-escape", f"-jobname={Path(name).stem}",
+             CREATOR + r"\input{" + name + "}"],
+            cwd=scratch,
+            capture_output=True,
+            text=True,
+            encoding="latin-1",
+            timeout=timeout,
+            env=env,
+        )
+    except subprocess.TimeoutExpired:
+        raise LatexError(f"pdflatex did not finish within {timeout:.0f} s on {name}") from None
+    stem = Path(name).stem
+    log_path = Path(scratch) / (stem + ".log")
+    log = log_path.read_text(encoding="latin-1") if log_path.exists() else run.stdout
+    if run.returncode != 0 or not (Path(scratch) / (stem + ".pdf")).exists():
+        raise LatexError(f"pdflatex failed on {name}: {_first_error(log)}")
+    return log
 
 
 def _first_error(log: str) -> str:
@@ -126,6 +140,29 @@ def page_overflow(pdf: str | Path, *, margin_mm: float = 20.0, tolerance_mm: flo
             if right.size:
                 found.append(PageOverflow(number, "right", round((right.max() - (width - limit)) / per_mm + tolerance_mm, 1)))
     return found
+
+
+def _render(pdf: str | Path, scratch: str, dpi: int) -> list[np.ndarray]:
+    executable = shutil.which("pdftoppm")
+    if executable is None:
+        raise ToolNotFoundError("pdftoppm is not installed; Debian/Ubuntu: apt-get install poppler-utils")
+    subprocess.run([executable, "-r", str(dpi), "-gray", str(pdf), str(Path(scratch) / "page")], check=True, timeout=120)
+    return [_read_pgm(image) for image in sorted(Path(scratch).glob("page*.pgm"))]
+
+
+def page_fill(pdf: str | Path, *, margin_mm: float = 20.0, dpi: int = 60) -> list[float]:
+    """For every page, how far down the text block its ink reaches (0 = empty, 1 = full), ignoring the
+    page number below the block.  A page that ends half-way although more text follows shows a stranded
+    heading or an unbreakable block pushed to the next page."""
+    per_mm = dpi / 25.4
+    with tempfile.TemporaryDirectory(prefix="symbackprop-png-") as scratch:
+        pages = _render(pdf, scratch, dpi)
+    fills = []
+    for pixels in pages:
+        top, bottom = int(margin_mm * per_mm), pixels.shape[0] - int(margin_mm * per_mm)
+        rows = np.flatnonzero((pixels[top:bottom] < 128).any(axis=1))
+        fills.append(0.0 if rows.size == 0 else round(float(rows.max() + 1) / (bottom - top), 3))
+    return fills
 
 
 def _read_pgm(path: Path) -> np.ndarray:

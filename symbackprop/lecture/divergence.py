@@ -6,7 +6,6 @@ and the LaTeX document can show the evidence rather than assert it.
 
 from __future__ import annotations
 
-import itertools
 from dataclasses import dataclass
 from typing import Sequence
 
@@ -14,6 +13,7 @@ import numpy as np
 import sympy as sp
 
 from .._kernel.identity import sympy_identity
+from ..emit.multiclass import log_sign
 from ..losses import softmax
 
 __all__ = [
@@ -25,9 +25,18 @@ __all__ = [
     "cross_entropy_gradient",
     "kl_asymmetry",
     "kl_triangle_counterexample",
+    "log_sign",
+    "LECTURE_P",
+    "LECTURE_Q",
+    "gibbs_inequality",
     "gibbs_two_classes",
     "gibbs_random_check",
 ]
+
+
+LECTURE_P = (sp.Rational(1, 4), sp.Rational(3, 4))
+LECTURE_Q = (sp.Rational(1, 2), sp.Rational(1, 2))
+"""L20's worked example: the lecture's p and q."""
 
 
 def kl(p: Sequence[sp.Expr], q: Sequence[sp.Expr]) -> sp.Expr:
@@ -124,7 +133,7 @@ class Asymmetry:
     differ: bool
 
 
-def kl_asymmetry(p: Sequence[sp.Expr] = (sp.Rational(1, 4), sp.Rational(3, 4)), q: Sequence[sp.Expr] = (sp.Rational(1, 2), sp.Rational(1, 2))) -> Asymmetry:
+def kl_asymmetry(p: Sequence[sp.Expr] = LECTURE_P, q: Sequence[sp.Expr] = LECTURE_Q) -> Asymmetry:
     forward = sp.expand_log(sp.simplify(kl(p, q)), force=True)
     backward = sp.expand_log(sp.simplify(kl(q, p)), force=True)
     difference = sp.simplify(forward - backward)
@@ -133,29 +142,34 @@ def kl_asymmetry(p: Sequence[sp.Expr] = (sp.Rational(1, 4), sp.Rational(3, 4)), 
 
 @dataclass(frozen=True)
 class TriangleCounterexample:
-    """L20: a triple with KL(p‖r) > KL(p‖q) + KL(q‖r); ``gap`` is exact and its sign is decided."""
+    """L20: a triple with KL(p‖r) > KL(p‖q) + KL(q‖r); ``gap`` is exact and its sign is decided exactly
+    (``gap = log(R)/N`` with the rational ``R`` compared with 1)."""
 
     p: tuple[sp.Rational, ...]
     q: tuple[sp.Rational, ...]
     r: tuple[sp.Rational, ...]
     gap: sp.Expr
+    ratio: sp.Rational = sp.Integer(1)
+    root: int = 1
 
     @property
     def refutes(self) -> bool:
-        return self.gap.is_positive is True
+        return self.ratio > 1 and self.gap.is_positive is True
 
 
-def kl_triangle_counterexample(denominator: int = 10) -> TriangleCounterexample:
-    """Search two-class distributions with entries k/denominator for the largest triangle-inequality gap."""
-    grid = [sp.Rational(k, denominator) for k in range(1, denominator)]
-    best: tuple[float, tuple] | None = None
-    for x, y, z in itertools.product(grid, repeat=3):
-        p, q, r = (x, 1 - x), (y, 1 - y), (z, 1 - z)
-        value = float(kl(p, r) - kl(p, q) - kl(q, r))
-        if best is None or value > best[0]:
-            best = (value, (p, q, r))
-    p, q, r = best[1]
-    return TriangleCounterexample(p, q, r, sp.simplify(kl(p, r) - kl(p, q) - kl(q, r)))
+def kl_triangle_counterexample(
+    p: Sequence[sp.Rational] = LECTURE_P, q: Sequence[sp.Rational] = LECTURE_Q, denominator: int = 4
+) -> TriangleCounterexample:
+    """With the lecture's p and q, the first r = (k/denominator, 1 − k/denominator), k = 1, 2, …, with
+    KL(p‖r) > KL(p‖q) + KL(q‖r) — each candidate decided exactly by :func:`log_sign`."""
+    p, q = tuple(p), tuple(q)
+    for k in range(1, denominator):
+        r = (sp.Rational(k, denominator), 1 - sp.Rational(k, denominator))
+        gap = sp.expand(sp.expand_log(kl(p, r) - kl(p, q) - kl(q, r), force=True))
+        sign, ratio, root = log_sign(gap)
+        if sign > 0:
+            return TriangleCounterexample(p, q, r, sp.log(ratio) / root, ratio, root)
+    raise ValueError(f"no r on the grid 1/{denominator} breaks the triangle inequality for p = {p}, q = {q}")
 
 
 @dataclass(frozen=True)
@@ -176,6 +190,35 @@ def gibbs_two_classes() -> GibbsTwoClasses:
     derivative = sp.diff(f, s)
     claimed = (s - t) / (s * (1 - s))
     return GibbsTwoClasses(f, claimed, sympy_identity(derivative, claimed), sp.simplify(f.subs(s, t)))
+
+
+@dataclass(frozen=True)
+class GibbsInequality:
+    """L21 for every C, in two exact steps.
+
+    1. log t ≤ t − 1 for t > 0: g(t) = t − 1 − log t has g'(t) = (t − 1)/t (negative for t < 1, positive
+       for t > 1) and g(1) = 0, so g ≥ 0.
+    2. With t_j = q_j/p_j, term by term p_j log(q_j/p_j) ≤ p_j (q_j/p_j − 1) = q_j − p_j (an identity in
+       p_j, q_j, so it holds for every j and every C); summing, −KL(p‖q) ≤ Σ_j q_j − Σ_j p_j = 1 − 1 = 0.
+    """
+
+    g: sp.Expr
+    derivative: sp.Expr
+    derivative_holds: bool
+    value_at_one: sp.Expr
+    term_identity_holds: bool
+
+    @property
+    def holds(self) -> bool:
+        return self.derivative_holds and self.value_at_one == 0 and self.term_identity_holds
+
+
+def gibbs_inequality() -> GibbsInequality:
+    t, p_j, q_j = sp.symbols("t p_j q_j", positive=True)
+    g = t - 1 - sp.log(t)
+    claimed = (t - 1) / t
+    term = p_j * (q_j / p_j - 1)
+    return GibbsInequality(g, claimed, sympy_identity(sp.diff(g, t), claimed), g.subs(t, 1), sympy_identity(term, q_j - p_j))
 
 
 @dataclass(frozen=True)

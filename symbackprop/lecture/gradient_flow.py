@@ -1,37 +1,25 @@
-"""Vanishing and exploding gradients (L14), from the recursion's own factors.
+"""Vanishing and exploding gradients (L13, L14), from the recursion's own factors.
 
 The bound ‖∇_{W^ℓ} e‖₂ ≤ ‖Diag(φ^ℓ')‖₂ ‖V^{ℓ+1} ⋯ V^L δ^L‖₂ ‖a^{ℓ-1}‖₂ is shown on a chain network, where
-backpropagation's product is a product of numbers, and evaluated layer by layer on a deeper network at
-one fixed random point (numbers, labelled as such — evidence for the mechanism, not a proof), by the same
-computation as the claims' L14 study (:class:`~symbackprop.lecture.gradient_norms.LayerNormEvaluator`).
+backpropagation's product is a product of numbers, and measured layer by layer in the L14 experiment that
+``symbackprop claims`` reports too (:func:`symbackprop.lecture.story.norm_study`): numbers, labelled as
+such — evidence for the mechanism, not a proof.
 """
 
 from __future__ import annotations
 
-import random
-
 import numpy as np
 import sympy as sp
 
-from .._kernel.evaluate import random_values
 from ..activations import get_activation, phi_prime
-from ..emit.document import Section, section
-from ..emit.forms import NetworkDerivation
+from ..emit.document import Section, figure, section
 from ..emit.layout import Layout, align
-from ..network import MLP
-from ..printing import lecture_printer
-from .gradient_norms import LayerNormEvaluator
+from ..emit.network_doc import NetworkTex
+from ..emit.forms import NetworkDerivation
+from . import story
+from .figures import figure_file
 
-__all__ = ["gradient_flow_section", "chain_network", "sample_values", "layer_gradient_norms", "derivative_supremum", "FLOW_SIZES", "FLOW_SEED"]
-
-CHAIN_DEPTH = 5
-FLOW_SIZES = (3, 3, 3, 3, 3, 3, 1)
-FLOW_SEED = 643
-
-
-def chain_network(activation: str, depth: int = CHAIN_DEPTH) -> MLP:
-    """One neuron per layer: backpropagation's product is a product of numbers."""
-    return MLP([1] * (depth + 1), activation=activation)
+__all__ = ["gradient_flow_section", "derivative_supremum"]
 
 
 def derivative_supremum(name: str) -> sp.Expr:
@@ -48,113 +36,117 @@ def derivative_supremum(name: str) -> sp.Expr:
     return sp.sympify(formula)
 
 
-def sample_values(net: MLP, rng: random.Random, weight_scale: int = 1) -> dict[sp.Symbol, sp.Rational]:
-    """The table's random point: weights (times ``weight_scale``), inputs and targets on a grid of step 0.01 in [−1, 1]."""
-    return random_values(net, rng, sp.Rational, parameter_range=100, input_range=100, target_range=100, scale=sp.Integer(weight_scale))
-
-
-def layer_gradient_norms(net: MLP, values: dict[sp.Symbol, sp.Expr]) -> list[tuple[float, float]]:
-    """(‖∇_{W^ℓ} e‖₂, the L14 bound) for ℓ = 1…L at the given parameter/input/target values (float64)."""
-    params = {f"W{layer}": np.array(net.W(layer).xreplace(values).tolist(), dtype=float) for layer in range(1, net.depth + 1)}
-    if net.has_bias:
-        params.update({f"b{layer}": np.array([float(values[b]) for b in net.b(layer)]) for layer in range(1, net.depth + 1)})
-    x = np.array([float(values[symbol]) for symbol in net.x])
-    y = np.array([float(values[symbol]) for symbol in net.y])
-    gradient, bound, _ = LayerNormEvaluator(net).evaluate(params, x, y)
-    return [(float(g), float(b)) for g, b in zip(gradient, bound)]
-
-
-def _scientific(value: float) -> str:
-    if value == 0:
-        return "$0$"
-    mantissa, exponent = f"{value:.2e}".split("e")
-    return f"${mantissa} \\times 10^{{{int(exponent)}}}$"
-
-
 def gradient_flow_section() -> Section:
     def build() -> str:
-        return section(r"Vanishing and exploding gradients (L14)", [_statement(), _chain(), _table()])
+        return section(r"Where the error flows: vanishing and exploding gradients (L13, L14)",
+                       [_statement(), _chain(), *_experiment()], name="vanishing")
 
-    return Section("gradient-flow", build)
+    return Section("vanishing", build, lambda: (figure_file("norms"),))
 
 
 def _statement() -> str:
+    check = story.identities()["L13"]
+    sizes = ", ".join(map(str, story.deep_network().sizes))
     return (
-        r"Backpropagation multiplies: $\nabla_{W^{\ell}} e = \Diag(\varphi^{\ell\prime}) V^{\ell+1} \cdots V^{L} "
-        r"\delta^{L} (a^{\ell-1})^{\top}$ with $V^{m} = (W^{m})^{\top} \Diag(\varphi^{m\prime})$. Taking norms "
-        r"(the norm of an outer product $u v^{\top}$ is $\|u\|_{2} \|v\|_{2}$) gives L14,"
+        r"In $\nabla_{W^{\ell}} e = \Diag(\varphi^{\ell\prime}) V^{\ell+1} \cdots V^{L} \delta^{L} (a^{\ell-1})^{\top}$ "
+        r"the targets enter only through $\delta^{L}$, the error gradients at the last layer: they flow back into "
+        r"every earlier layer (L13). For the example network $[" + sizes + r"]$ this is exact: "
+        + (f"none of its {check.instances} matrices $V^{{\\ell}}$, $\\Diag(\\varphi^{{\\ell\\prime}})$ contains $y$, and $\\delta^{{L}}$ does."
+           if check.holds else r"the check \textbf{FAILED}.")
+        + r" Taking norms (the spectral norm of an outer product $u v^{\top}$ is $\|u\|_{2} \|v\|_{2}$) gives L14,"
         "\n" + align([
             r"\left\|\nabla_{W^{\ell}} e\right\|_{2} &\le \left\|\Diag(\varphi^{\ell\prime})\right\|_{2} "
             r"\left\|V^{\ell+1} \cdots V^{L} \delta^{L}\right\|_{2} \left\|a^{\ell-1}\right\|_{2}",
             r"&\le \prod_{m=\ell}^{L} \left\|\Diag(\varphi^{m\prime})\right\|_{2} \prod_{m=\ell+1}^{L} \left\|W^{m}\right\|_{2}"
-            r" \cdot \left\|\delta^{L}\right\|_{2} \left\|a^{\ell-1}\right\|_{2},"
+            r" \cdot \left\|\delta^{L}\right\|_{2} \left\|a^{\ell-1}\right\|_{2} \quad \text{\beyond}",
         ])
-        + "\nso the gradient of an early layer carries one factor per later layer: many factors below one "
-        "make it vanish, many above one make it explode."
+        + "\nIf $V^{\\ell+1} \\cdots V^{L} \\delta^{L}$ is large, the gradients of layer $\\ell$ can be large "
+        "(\\emph{exploding gradients}); if it is small, they approach zero (\\emph{vanishing gradients}). "
+        "The second line, which bounds the product factor by factor, shows why: one factor per later layer."
     )
 
 
 def _chain() -> str:
-    sigmoid = chain_network("sigmoid")
+    sigmoid = story.chain_network("sigmoid")
     derivation = NetworkDerivation(sigmoid)
-    printer = lecture_printer(derivation.names)
-    tex = printer.doprint
+    nt = NetworkTex(derivation)
     theta = sigmoid.W(1)[0, 0]
     form = derivation.backprop_form(theta)
     supremum = derivative_supremum("sigmoid")
     # |∂e/∂w^1_11| ≤ …: every σ'(z^ℓ_1) by its supremum, every other factor by its absolute value
-    coefficient, factors = form.as_coeff_mul()
-    bounded = abs(coefficient) * sp.Mul(*[supremum if isinstance(f, phi_prime) else sp.Abs(f) for f in factors])
-    linear = chain_network("identity")
+    number, parts = sp.Integer(1), []
+    for factor in nt.printer.factors(form):  # in the order the formula is printed
+        if factor.is_Number:
+            number *= abs(factor)
+        elif isinstance(factor, phi_prime):
+            number *= supremum
+        else:
+            parts.append(r"\left|%s\right|" % nt.tex(factor))
+    bounded = " ".join(parts)
+    linear = story.chain_network("identity")
     linear_form = NetworkDerivation(linear).backprop_form(linear.W(1)[0, 0])
     c = sp.Symbol("c", positive=True)
     same_weight = linear_form.xreplace({linear.W(layer)[0, 0]: c for layer in range(2, linear.depth + 1)})
-    partial = r"\frac{\partial e}{\partial %s}" % tex(theta)
-    layout = Layout(printer)
-    rows = layout.equation(partial, form)
-    rows += Layout(printer).equation(r"\left|%s\right|" % partial, bounded, relation=r"\le")
+    partial = r"\frac{\partial e}{\partial %s}" % nt.tex(theta)
     tanh_sup, relu_sup = derivative_supremum("tanh"), derivative_supremum("relu")
     return "\n\n".join([
         r"\textbf{A chain of sigmoid neurons.} With one neuron per layer and $L = %d$ (the network "
         r"$[%s]$), backpropagation's product is a product of numbers:" % (sigmoid.depth, ", ".join(map(str, sigmoid.sizes))),
-        align(rows[:1]),
+        align(Layout(nt.printer).equation(partial, form)),
         r"SymPy maximises the sigmoid's derivative formula $\sigma'(z) = a(1 - a)$ over $a \in [0, 1]$: "
-        f"$\\sup \\sigma' = {tex(supremum)}$ (for $\\tanh' = 1 - a^{{2}}$ it is ${tex(tanh_sup)}$, for ReLU "
-        f"${tex(relu_sup)}$). Replacing every $\\sigma'$ by its supremum:",
-        align(rows[1:]),
+        f"$\\sup \\sigma' = {nt.tex(supremum)}$ (for $\\tanh' = 1 - a^{{2}}$ it is ${nt.tex(tanh_sup)}$, for ReLU "
+        f"${nt.tex(relu_sup)}$). Replacing every $\\sigma'$ by its supremum:",
+        align([r"\left|%s\right| &\le %s %s" % (partial, nt.tex(number), bounded)]),
         r"--- a factor $4^{-%d}$ unless the weights are large: the gradient of the first layer vanishes. "
         r"\textbf{Exploding.} With identity activations every $\varphi' = 1$ and the same chain gives" % sigmoid.depth,
-        align(Layout(printer).equation(partial, linear_form)),
-        f"so with every later weight equal to $c$ it is ${tex(same_weight)}$: it grows like "
+        align(Layout(nt.printer).equation(partial, linear_form)),
+        f"so with every later weight equal to $c$ it is ${nt.tex(same_weight)}$: it grows like "
         f"$c^{{{linear.depth - 1}}}$ when $c > 1$ and vanishes when $c < 1$.",
     ])
 
 
-def _table() -> str:
-    rng = random.Random(FLOW_SEED)
-    sigmoid = MLP(list(FLOW_SIZES), activation="sigmoid")
-    linear = MLP(list(FLOW_SIZES), activation="identity")
-    sigmoid_rows = layer_gradient_norms(sigmoid, sample_values(sigmoid, rng))
-    linear_rows = layer_gradient_norms(linear, sample_values(linear, rng, 2))
+def _scientific(value: float) -> str:
+    if value == 0 or not np.isfinite(value):
+        return f"${value:g}$"
+    mantissa, exponent = f"{value:.2e}".split("e")
+    exponent_value = int(exponent)
+    if -2 <= exponent_value <= 2:
+        return f"${value:.3g}$"
+    return f"${mantissa} \\times 10^{{{exponent_value}}}$"
+
+
+def _experiment() -> list[str]:
+    studies = story.norm_study()
+    first = studies[0]
+    depth = first.gradient.shape[1]
+    samples = first.gradient.shape[0]
+    cases = sum(study.gradient.size for study in studies)
+    holds = all(study.bound_holds for study in studies)
     lines = [
         r"\begin{center}",
-        r"\begin{tabular}{c|cc|cc}",
-        r" & \multicolumn{2}{c|}{sigmoid, $w \in [-1, 1]$} & \multicolumn{2}{c}{identity, $w \in [-2, 2]$} \\",
-        r"$\ell$ & $\|\nabla_{W^{\ell}} e\|_{2}$ & bound L14 & $\|\nabla_{W^{\ell}} e\|_{2}$ & bound L14 \\ \hline",
+        r"\begin{tabular}{lccc}",
+        r"hidden layers & $\|\delta^{1}\|_{2} / \|\delta^{L}\|_{2}$ & $\|\nabla_{W^{1}} e\|_{2} / \|\nabla_{W^{L}} e\|_{2}$ & "
+        r"median $\|\nabla_{W^{1}} e\|_{2}$ \\ \hline",
     ]
-    for layer, ((s, sb), (l, lb)) in enumerate(zip(sigmoid_rows, linear_rows), start=1):
-        lines.append(f"${layer}$ & {_scientific(s)} & {_scientific(sb)} & {_scientific(l)} & {_scientific(lb)} \\\\")
+    for study in studies:
+        label = study.label.replace("σ' ≤ 1/4", r"$\sigma' \le 1/4$").replace("√2", r"$\sqrt{2}$")
+        lines.append(
+            f"{label} & {_scientific(study.backward_growth)} & {_scientific(study.first_to_last)} & {_scientific(float(study.median[0]))} \\\\"
+        )
     lines += [r"\end{tabular}", r"\end{center}"]
-    return "\n\n".join([
-        r"\textbf{Layer by layer.} The network $[%s]$ evaluated at one random point (seed %d; weights, inputs "
-        r"and targets drawn uniformly on a grid of step $0.01$), once with sigmoid activations and once with "
-        r"identity activations and doubled weights. The gradients come from the compiled model and the factors "
-        r"of L14 from the recursion $\delta^{\ell} = V^{\ell+1} \delta^{\ell+1}$ on the forward pass's values, in "
-        r"float64 (the computation of the L14 study in the claims); ``bound'' is the first form of L14. Numbers, "
-        r"not a proof:"
-        % (", ".join(map(str, FLOW_SIZES)), FLOW_SEED),
+    return [
+        r"\textbf{The experiment.} Four networks with %d layers ($%d$ hidden layers of width %d and one linear output "
+        r"neuron, biases $0$), weights drawn from $N(0, s^{2}/N_{\ell-1})$, inputs and targets standard normal, "
+        r"%d samples. Each sample's gradient comes from the compiled model, and the factors of L14 from the recursion "
+        r"$\delta^{\ell} = V^{\ell+1} \delta^{\ell+1}$ on the forward pass's values, in float64 --- numbers, not a "
+        r"proof. The medians over the samples:" % (depth, depth - 1, first.sizes[1], samples),
         "\n".join(lines),
-        f"From the last layer to the first, the gradient norm changes by a factor "
-        f"{_scientific(sigmoid_rows[0][0] / sigmoid_rows[-1][0])} in the sigmoid network and "
-        f"{_scientific(linear_rows[0][0] / linear_rows[-1][0])} in the linear one.",
-    ])
+        f"The bound L14 held in all {cases} layer-and-sample cases checked" + ("." if holds else r" --- \textbf{NOT}: it was violated.")
+        + r" With sigmoid layers ($\sigma' \le \tfrac{1}{4}$) the backpropagated error shrinks by orders of "
+        r"magnitude on its way to the input (vanishing); ReLU at the larger weight scale multiplies it at every layer "
+        r"(exploding). The forward pass grows as fast there, so \emph{every} layer's weight gradient is large, not only "
+        r"the first: \figref{norms}, right.",
+        figure("norms", r"The L14 experiment. Left: the backpropagated error $\|\delta^{\ell}\|_{2} = "
+                        r"\|V^{\ell+1} \cdots V^{L} \delta^{L}\|_{2}$ per layer. Right: the weight gradient "
+                        r"$\|\nabla_{W^{\ell}} e\|_{2}$ (solid) under its bound L14 (dashed). Medians over the samples."),
+    ]

@@ -21,9 +21,16 @@ import sympy as sp
 from ..derive import output_delta
 from ..model import compile as compile_model
 from ..network import MLP
-from ..plots import check_plot_path, save_png
 
-__all__ = ["LayerNorms", "LayerNormEvaluator", "gradient_norms", "vanishing_gradients_study", "plot_gradient_norms"]
+__all__ = [
+    "LayerNorms",
+    "LayerNormEvaluator",
+    "gradient_norms",
+    "vanishing_gradients_study",
+    "norm_curves",
+    "gradient_norms_title",
+    "plot_gradient_norms",
+]
 
 
 @dataclass(frozen=True)
@@ -129,29 +136,31 @@ def vanishing_gradients_study(*, depth: int = 10, width: int = 8, samples: int =
     ]
 
 
-def plot_gradient_norms(studies: Sequence[LayerNorms], path: str | Path, *, dpi: int = 120, force: bool = False) -> Path:
-    """Two panels against the layer ℓ (log scale): median ‖∇_{W^ℓ} e‖₂ and median ‖V^{ℓ+1}⋯V^L δ^L‖₂.
-    Written under the output policy (:func:`symbackprop.plots.save_png`)."""
-    from matplotlib.backends.backend_agg import FigureCanvasAgg
-    from matplotlib.figure import Figure
+def norm_curves(studies: Sequence[LayerNorms]) -> list:  # list[NormCurve]
+    """The medians over samples that the L14 figure draws, one curve per network."""
+    from ..plots import NormCurve
 
-    path = check_plot_path(path, force=force)
-    figure = Figure(figsize=(12, 4.8))
-    FigureCanvasAgg(figure)
-    left, right = figure.add_subplot(1, 2, 1), figure.add_subplot(1, 2, 2)
-    for study in studies:
-        layers = np.arange(1, study.gradient.shape[1] + 1)
-        left.plot(layers, study.median, marker="o", label=study.label)
-        right.plot(layers, np.median(study.delta, axis=0), marker="o", label=f"{study.label}: " + r"$\Vert\delta^1\Vert / \Vert\delta^L\Vert$" + f" = {study.backward_growth:.2g}")
-    left.set_title(r"gradient norm $\Vert\nabla_{W^{\ell}} e\Vert_2$ (median over samples)")
-    right.set_title(r"backpropagated factor $\Vert V^{\ell+1} \cdots V^{L} \delta^{L}\Vert_2 = \Vert\delta^{\ell}\Vert_2$")
-    for axes in (left, right):
-        axes.set_yscale("log")
-        axes.set_xlabel(r"layer $\ell$ (1 = next to the input)")
-        axes.grid(True, which="both", alpha=0.3)
-        axes.legend(fontsize=8)
-    if studies:
-        hidden = len(studies[0].sizes) - 2
-        figure.suptitle(f"L14: vanishing and exploding gradients — {hidden} hidden layers of width {studies[0].sizes[1]}, linear output")
-    figure.tight_layout()
-    return save_png(figure, path, dpi=dpi, force=force)
+    return [
+        NormCurve(_mathtext(study.label), np.median(study.delta, axis=0), study.median, np.median(study.bound, axis=0))
+        for study in studies
+    ]
+
+
+def _mathtext(label: str) -> str:
+    """A study's label as the figure prints it (plain text: matplotlib draws it much faster than mathtext)."""
+    return label.replace("σ' ≤ 1/4", "σ′ ≤ 1/4")
+
+
+def gradient_norms_title(studies: Sequence[LayerNorms]) -> str:
+    if not studies:
+        return ""
+    hidden = len(studies[0].sizes) - 2
+    return f"L14: {hidden} hidden layers of width {studies[0].sizes[1]}, a linear output, {studies[0].gradient.shape[0]} samples"
+
+
+def plot_gradient_norms(studies: Sequence[LayerNorms], path: str | Path, *, dpi: int = 120, force: bool = False) -> Path:
+    """The L14 figure as a PNG (or PDF): ‖δ^ℓ‖₂ per layer, and ‖∇_{W^ℓ} e‖₂ with the bound drawn; written
+    under the output policy (``force`` replaces a file symbackprop did not write)."""
+    from ..plots import gradient_norms_figure, save_figure
+
+    return save_figure(gradient_norms_figure(norm_curves(studies), title=gradient_norms_title(studies)), path, dpi=dpi, force=force)

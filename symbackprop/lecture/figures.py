@@ -1,0 +1,78 @@
+"""The lecture's figures, drawn from the story's runs (:mod:`symbackprop.lecture.story`): the notes include
+them as PDF files, ``symbackprop demo`` and ``symbackprop claims --plot`` write them as PNGs.
+
+- ``paths``: contours of E(w_11, w_12) for the simple example with the iterates of GD, exact line search,
+  SGD and mini-batch SGD from one start (L1–L6);
+- ``norms``: per-layer ‖δ^ℓ‖₂ and ‖∇_{W^ℓ} e‖₂ with the L14 bound, vanishing and exploding (L14);
+- ``schedules``: SGD on the simple example under three step-size schedules (L5).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, Callable
+
+from ..emit.document import Figure
+from . import story
+
+if TYPE_CHECKING:  # pragma: no cover
+    from matplotlib.figure import Figure as MatplotlibFigure
+
+__all__ = ["paths_figure", "norms_figure", "schedules_figure", "FIGURES", "figure_file", "write_figure"]
+
+
+def paths_figure() -> "MatplotlibFigure":
+    from ..plots import DescentPath, descent_paths_figure
+
+    runs = story.simple_runs()
+    w1, w2, E = story.error_surface()
+    paths = [DescentPath(method, points) for method, points in runs.paths.items()]
+    minimum = runs.paths["gd-exact"][-1]
+    return descent_paths_figure(w1, w2, E, paths, minimum=(float(minimum[0]), float(minimum[1])))
+
+
+def norms_figure(quick: bool = False) -> "MatplotlibFigure":
+    from ..plots import gradient_norms_figure
+    from .gradient_norms import gradient_norms_title, norm_curves
+
+    studies = story.norm_study(quick)
+    return gradient_norms_figure(norm_curves(studies), title=gradient_norms_title(studies))
+
+
+def schedules_figure() -> "MatplotlibFigure":
+    from ..plots import ScheduleCurve, schedules_figure as draw
+
+    curves = [
+        ScheduleCurve(_schedule_label(run), run.gammas, run.result.history.epochs, run.result.history.E)
+        for run in story.schedule_runs()
+    ]
+    return draw(curves)
+
+
+def _schedule_label(run) -> str:  # noqa: ANN001 - a ScheduleRun
+    return f"γₖ = {run.name}"
+
+
+FIGURES: dict[str, Callable[[], "MatplotlibFigure"]] = {
+    "paths": paths_figure,
+    "norms": norms_figure,
+    "schedules": schedules_figure,
+}
+
+
+def write_figure(name: str, path: str | Path, *, force: bool = False) -> Path:
+    """Draw the figure ``name`` of :data:`FIGURES` into ``path`` (.png or .pdf)."""
+    from ..plots import save_figure
+
+    return save_figure(FIGURES[name](), path, force=force)
+
+
+def figure_file(name: str) -> Figure:
+    """The figure ``name`` as a document :class:`~symbackprop.emit.document.Figure` (a PDF next to the .tex)."""
+    return Figure(name, lambda path: _save_pdf(name, path))
+
+
+def _save_pdf(name: str, path: Path) -> None:
+    # ``path`` is the writer's temporary file (files.atomic_path); matplotlib writes it in place.
+    figure = FIGURES[name]()
+    figure.savefig(path, format="pdf", metadata={"Creator": "symbackprop", "CreationDate": None})
