@@ -237,6 +237,16 @@ def test_vector_and_matrix_answers_in_notation_or_entry_wise_with_points_per_ent
     assert huge.status == PartStatus.SYNTAX_ERROR and "more than" in huge.feedback
 
 
+def test_relu_matrix_answers_use_the_step_with_h_of_zero_zero():
+    """ReLU'(z^1) in matrix notation is H(z) with H(0) = 0, the convention everywhere; it was SymPy's
+    Heaviside with H(0) = ½, which the checker refuses (an error instead of a verdict)."""
+    network = {"sizes": [2, 2, 1], "activation": "relu", "output": None, "bias": True, "loss": "squared"}
+    W = {"part": "2e", "kind": "matrix", "points": 4, "wrt": "W^1", "network": network, "conventions": ["lecture"]}
+    for right in ("Diag(relu'(z^1)) δ^1 x^T", "(δ^1 ⊙ relu'(z^1)) x^T"):
+        assert check_part(W, right).status == PartStatus.CORRECT, right
+    assert check_part(W, "2 Diag(relu'(z^1)) δ^1 x^T").status == PartStatus.WRONG
+
+
 def test_softmax_delta_is_q_minus_y_for_a_one_hot_target():
     part = {"part": "3a", "kind": "vector", "points": 2, "wrt": "a^1", "conventions": ["lecture"],
             "network": {"sizes": [2, 3], "activation": "identity", "output": "softmax", "bias": False, "loss": "cross_entropy"}}

@@ -30,7 +30,7 @@ from lark.exceptions import UnexpectedCharacters, UnexpectedInput, UnexpectedTok
 
 from .. import notation
 from .._kernel.size import expansion_size, expression_depth
-from ..activations import phi, phi_prime, relu, sigmoid
+from ..activations import heaviside, phi, phi_prime, relu, sigmoid
 from ..errors import AnswerSyntaxError
 from ..network import MLP
 from ..parse import Limits
@@ -45,7 +45,7 @@ _FUNCTIONS = {
     "phi": (phi, phi_prime),
     "sigmoid": (sigmoid, lambda u: sigmoid(u) * (1 - sigmoid(u))),
     "tanh": (sp.tanh, lambda u: 1 - sp.tanh(u) ** 2),
-    "relu": (relu, sp.Heaviside),
+    "relu": (relu, heaviside),  # ReLU'(0) = H(0) = 0
 }
 _FUNCTION_SPELLINGS = {
     r"\varphi": "phi", r"\phi": "phi", "φ": "phi", "ϕ": "phi", "phi": "phi", "varphi": "phi",
