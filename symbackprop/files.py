@@ -29,6 +29,7 @@ import contextlib
 import json
 import os
 import sqlite3
+import stat
 import sys
 import tempfile
 from pathlib import Path
@@ -163,10 +164,26 @@ def atomic_path(path: str | os.PathLike) -> Iterator[Path]:
         yield temporary_path
         with open(temporary_path, "rb+") as written:
             os.fsync(written.fileno())
+        # mkstemp makes the file private (0600): give it the target's mode, or what a new file gets
+        os.chmod(temporary_path, stat.S_IMODE(target.stat().st_mode) if target.exists() else 0o666 & ~_umask())
         os.replace(temporary_path, target)
     finally:
         if temporary_path.exists():
             temporary_path.unlink()
+
+
+def _umask() -> int:
+    """The process's file-creation mask (read without changing it where the system tells it)."""
+    try:
+        with open("/proc/self/status", encoding="ascii") as status:
+            for line in status:
+                if line.startswith("Umask:"):
+                    return int(line.split()[1], 8)
+    except (OSError, ValueError):
+        pass
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
 
 
 def write_bytes(

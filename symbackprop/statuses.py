@@ -55,6 +55,7 @@ class PartStatus(_Status):
 class ClaimStatus(_Status):
     """How a lecture item (L1–L22) was settled; never more than the evidence says."""
 
+    PROVED_GENERAL = "proved (general)"  # an exact proof for every size (symbackprop.prove_general)
     PROVED = "proved"  # an exact symbolic identity
     COMPUTED = "computed"  # an exact closed form or count
     REFUTED = "refuted"  # a counterexample, checked exactly

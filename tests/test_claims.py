@@ -26,14 +26,27 @@ def test_every_item_is_settled_as_the_lecture_says(claims):
 
 def test_statuses_match_how_each_item_was_settled(claims):
     status = {c.item: c.status for c in claims}
-    for item in ("L1", "L2", "L7", "L8", "L9", "L10", "L11", "L12", "L13", "L15", "L18", "L21", "L22"):
+    for item in ("L4", "L7", "L8", "L9", "L10", "L11", "L12", "L14", "L18", "L19", "L21", "L22"):  # every size
+        assert status[item] == "proved (general)", item
+    for item in ("L1", "L2", "L13", "L15"):
         assert status[item] == "proved", item
-    assert status["L20"] == "refuted" and status["L4"] == "computed" and status["L19"] == "computed"
-    assert status["L5"] == "checked"
-    for item in ("L3", "L6", "L14", "L16", "L17"):
+    assert status["L20"] == "refuted" and status["L5"] == "checked"
+    for item in ("L3", "L6", "L16", "L17"):
         assert status[item] == "demonstrated", item
     also = {c.item: c.also for c in claims}
     assert "numerically" in also["L21"] and "GD with" in also["L2"]
+    assert "cases, all hold" in also["L14"] and "vanishing" in also["L14"]  # the one experiment is kept as "also"
+
+
+def test_items_proved_in_general_cite_the_general_proofs_steps(claims):
+    from symbackprop.lecture import story
+
+    general = story.general_proof()
+    for claim in claims:
+        if claim.status == "proved (general)":
+            assert "symbackprop prove --general" in claim.evidence and r"\secref{general-proof}" in claim.latex
+            step_ids = [part.strip(" ;)").split(";")[0] for part in claim.evidence.split("step ")[1:2]]
+            assert step_ids and all(general.step(step.strip()).holds for step in step_ids[0].split(","))
 
 
 def test_l20_evidence_names_the_counterexample_and_its_exact_gap(claims):
@@ -45,7 +58,9 @@ def test_l20_evidence_names_the_counterexample_and_its_exact_gap(claims):
 def test_table_and_latex_cover_every_item_and_the_counts_add_up(claims):
     table = claims_table(claims)
     assert all(f"L{n} " in table for n in range(1, 23)) and "22/22 items settled" in table
-    assert claims_summary(claims).startswith("22/22 items settled as the lecture says: 13 proved, 2 computed, 1 refuted, 1 checked, 5 demonstrated")
+    assert claims_summary(claims).startswith(
+        "22/22 items settled as the lecture says: 12 proved (general), 4 proved, 1 refuted, 1 checked, 4 demonstrated"
+    )
     latex = claims_latex(claims)
     assert latex.count("[0.3em]") == 22 and r"\frac{\log{\left(3 \right)}}{4}" in latex
 
@@ -65,7 +80,7 @@ def test_claims_command_prints_the_table_and_writes_plot_and_latex(tmp_path):
     assert (tmp_path / "norms.png").read_bytes()[:4] == b"\x89PNG"
     assert b"Software\x00symbackprop" in (tmp_path / "norms.png").read_bytes()[:4096]
     text = (tmp_path / "claims.tex").read_text()
-    assert "L22 & proved" in text and "L20 & refuted" in text
+    assert "L22 & proved (general)" in text and "L20 & refuted" in text
 
 
 def test_a_claim_renders_as_latex_in_notebooks(claims):

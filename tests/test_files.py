@@ -98,3 +98,16 @@ def test_plots_carry_the_marker_in_their_metadata(tmp_path):
 def test_a_folder_is_not_a_file_to_write(tmp_path):
     with pytest.raises(OverwriteError, match="is a folder"):
         prepare_output(tmp_path)
+
+
+def test_written_files_get_the_usual_permissions_not_the_temporary_files_private_ones(tmp_path):
+    import os
+    import stat
+
+    mask = os.umask(0o022)
+    os.umask(mask)
+    path = write_text(tmp_path / "a.tex", TEX_MARKER + "\n")
+    assert stat.S_IMODE(path.stat().st_mode) == 0o666 & ~mask
+    os.chmod(path, 0o640)
+    write_text(path, TEX_MARKER + "\nagain\n")  # a replaced file keeps its mode
+    assert stat.S_IMODE(path.stat().st_mode) == 0o640

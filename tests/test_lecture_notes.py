@@ -194,7 +194,7 @@ def test_one_l14_experiment_in_the_document_and_the_claims(lecture):
     studies = story.norm_study()
     claims = {c.item: c for c in lecture_claims()}
     cases = sum(s.gradient.size for s in studies)
-    assert f"all {cases} layer-and-sample cases" in lecture and f"({cases} cases" in claims["L14"].evidence
+    assert f"all {cases} layer-and-sample cases" in lecture and f"({cases} cases" in claims["L14"].also
     growth = f"{studies[0].backward_growth:.2e}".split("e")[0]
     assert growth in lecture
 
@@ -206,10 +206,10 @@ def test_one_status_per_claim_and_the_counts_add_up():
     from symbackprop.lecture.claims import claims_summary
 
     summary = claims_summary(claims)
-    counts = [int(n) for n in re.findall(r"(\d+) (?:proved|computed|refuted|checked|demonstrated)", summary)]
+    counts = [int(n) for n in re.findall(r"(\d+) (?:proved \(general\)|proved|computed|refuted|checked|demonstrated)", summary)]
     assert sum(counts) == 22
     statuses = {c.item: str(c.status) for c in claims}
-    assert statuses["L21"] == "proved" and statuses["L2"] == "proved" and statuses["L20"] == "refuted"
+    assert statuses["L21"] == "proved (general)" and statuses["L2"] == "proved" and statuses["L20"] == "refuted"
     assert "GD with" in {c.item: c for c in claims}["L2"].also  # a run is evidence, not a second status
 
 

@@ -21,7 +21,7 @@ from .quantities import PRIME_NAMES, Quantity, QuantityVerdict, check_quantity
 
 __all__ = ["ArrayTarget", "ArrayVerdict", "array_target", "check_array", "array_model_answer"]
 
-CORRECT, WRONG, UNDECIDED = AnswerStatus.CORRECT, AnswerStatus.WRONG, AnswerStatus.TIMEOUT
+CORRECT, WRONG, UNDECIDED = AnswerStatus.CORRECT, AnswerStatus.WRONG, AnswerStatus.UNDECIDED
 
 
 @dataclass(frozen=True)
@@ -102,7 +102,7 @@ class ArrayVerdict:
     def status(self) -> AnswerStatus:
         if self.entries and all(entry.correct for entry in self.entries):
             return CORRECT
-        if any(entry.status == UNDECIDED for entry in self.entries):
+        if any(entry.status in (UNDECIDED, AnswerStatus.TIMEOUT) for entry in self.entries):
             return UNDECIDED
         return WRONG
 

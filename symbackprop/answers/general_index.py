@@ -37,7 +37,7 @@ from .quantities import Quantity, check_quantity
 
 __all__ = ["GeneralTarget", "GeneralVerdict", "general_target", "check_general", "general_model_answer", "general_template"]
 
-CORRECT, WRONG, UNDECIDED = AnswerStatus.CORRECT, AnswerStatus.WRONG, AnswerStatus.TIMEOUT
+CORRECT, WRONG, UNDECIDED = AnswerStatus.CORRECT, AnswerStatus.WRONG, AnswerStatus.UNDECIDED
 _LAYER_LETTERS = (r"\ell", "ℓ", "l")
 _FORMAL = {"layer": 5, "i": 6, "j": 7}  # distinct, and no layer expression ℓ±1 can equal a neuron index slot
 _PART = r"(?:\{[^{}]*\}|\\ell|ℓ|[A-Za-z0-9])"
@@ -207,7 +207,7 @@ class GeneralVerdict:
     def feedback(self) -> str:
         if self.correct:
             return f"Correct: {self.decided_by}."
-        if self.status == UNDECIDED:
+        if self.status in (UNDECIDED, AnswerStatus.TIMEOUT):
             return f"Not decided ({self.decided_by}); left for the instructor to review."
         text = f"Wrong: {self.decided_by}."
         if self.convention_mismatch:

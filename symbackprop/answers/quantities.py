@@ -36,7 +36,7 @@ from .forms import SCALARS, correct_form, mutations
 
 __all__ = ["Quantity", "QuantityVerdict", "quantity", "check_quantity", "model_answer", "reference_value", "PRIME_NAMES"]
 
-CORRECT, WRONG, UNDECIDED = AnswerStatus.CORRECT, AnswerStatus.WRONG, AnswerStatus.TIMEOUT
+CORRECT, WRONG, UNDECIDED, TIMEOUT = AnswerStatus.CORRECT, AnswerStatus.WRONG, AnswerStatus.UNDECIDED, AnswerStatus.TIMEOUT
 _TOLERANCE = mpmath.mpf(10) ** -25
 
 PRIME_NAMES = {
@@ -169,7 +169,8 @@ def model_answer(net: MLP, q: Quantity, conventions: tuple[str, ...] = ()) -> tu
 
 @dataclass(frozen=True)
 class QuantityVerdict:
-    """The verdict on one scalar quantity.  ``status`` is correct (proved), wrong or timeout (undecided)."""
+    """The verdict on one scalar quantity.  ``status`` is correct (proved), wrong, undecided (only sampled
+    agreement: never correct) or timeout (the time limit came first)."""
 
     quantity: Quantity
     status: AnswerStatus
@@ -189,7 +190,7 @@ class QuantityVerdict:
         title = self.quantity.title(DELTA_DZ_IN(self.reading))
         if self.correct:
             text = f"Correct: {self.decided_by}."
-        elif self.status == UNDECIDED:
+        elif self.status in (UNDECIDED, TIMEOUT):
             text = f"Not decided ({self.decided_by}); left for the instructor to review."
         elif self.convention_mismatch:
             text = (
@@ -251,7 +252,7 @@ def check_quantity(
     witness, values = _witness(context, target, candidate, deadline)
     if witness is None:
         if time.perf_counter() > deadline:
-            return verdict(UNDECIDED, f"the time limit of {time_limit:g} s was reached before a decision")
+            return verdict(TIMEOUT, f"the time limit of {time_limit:g} s was reached before a decision")
         return verdict(
             UNDECIDED,
             f"agrees at {len(context.points)} random points ({PRECISION}-digit arithmetic), but no exact method decides: not a proof",

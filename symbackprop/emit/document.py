@@ -113,11 +113,13 @@ def _no_figures() -> tuple[Figure, ...]:
 @dataclass(frozen=True)
 class Section:
     """One part of a document: ``build()`` returns its LaTeX (``\\section{…}`` and body); ``figures()``
-    the :class:`Figure` files that LaTeX includes."""
+    the :class:`Figure` files that LaTeX includes.  ``late`` sections are built after the others (their
+    place in the document is unchanged): ones that wait for work started ahead in another process."""
 
     name: str
     build: Callable[[], str]
     figures: Callable[[], Sequence[Figure]] = field(default=_no_figures)
+    late: bool = False
 
 
 _REGISTERED: list[tuple[Section, str | None]] = []  # user code's additions to the whole lecture, in order
@@ -280,9 +282,10 @@ def build_document(
     for name in notes or {}:
         if name not in names:
             raise SpecError(f"notes for section {name!r}, which is not in the document; sections are: {', '.join(names)}")
+    built = {id(item): item.build().strip() for item in sorted(items, key=lambda item: item.late)}  # a stable sort
     bodies = []
     for item in items:
-        body = item.build().strip()
+        body = built[id(item)]
         _check_ascii(body, item.name)
         if notes and item.name in notes:
             bodies.append(f"% --- the lecturer's notes before {item.name}\n{notes[item.name]}")

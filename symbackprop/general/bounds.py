@@ -42,7 +42,7 @@ def l14_identities() -> list[Identity]:
         Identity(
             "gram",
             "((u vᵀ)ᵀ (u vᵀ))_rs = ‖u‖² v_r v_s for u ∈ R^m, v ∈ R^n (symbolic m, n)",
-            r"\bigl((u v^{T})^{T}(u v^{T})\bigr)_{rs} = \|u\|_2^{2}\, v_{r} v_{s}",
+            r"\bigl((u v^{\top})^{\top}(u v^{\top})\bigr)_{rs} = \|u\|_2^{2}\, v_{r} v_{s}",
             Method.EXACT_IDENTITY,
             matrix_entry(gram, r, s, _ATOMS),
             _norm_squared(u_, m_) * v_[r] * v_[s],
@@ -51,7 +51,7 @@ def l14_identities() -> list[Identity]:
         Identity(
             "image",
             "‖u vᵀ x‖² = ‖u‖² (vᵀ x)²",
-            r"\|u v^{T} x\|_2^{2} = \|u\|_2^{2}\,(v^{T}x)^{2}",
+            r"\|u v^{\top} x\|_2^{2} = \|u\|_2^{2}\,(v^{\top}x)^{2}",
             Method.EXACT_IDENTITY,
             matrix_entry(image.T * image, 1, 1, _ATOMS),
             _norm_squared(u_, m_) * _dot(v_, x_) ** 2,
@@ -60,7 +60,7 @@ def l14_identities() -> list[Identity]:
         Identity(
             "lagrange",
             "Lagrange's identity ‖v‖² ‖x‖² − (vᵀx)² = ½ Σ_r Σ_s (v_r x_s − v_s x_r)²",
-            r"\|v\|_2^{2}\|x\|_2^{2} - (v^{T}x)^{2} = \tfrac12 \sum_{r=1}^{n}\sum_{s=1}^{n} (v_{r}x_{s} - v_{s}x_{r})^{2}",
+            r"\|v\|_2^{2}\|x\|_2^{2} - (v^{\top}x)^{2} = \tfrac12 \sum_{r=1}^{n}\sum_{s=1}^{n} (v_{r}x_{s} - v_{s}x_{r})^{2}",
             Method.EXACT_IDENTITY,
             _norm_squared(v_, n_) * _norm_squared(x_, n_) - _dot(v_, x_) ** 2,
             lagrange,
@@ -69,7 +69,7 @@ def l14_identities() -> list[Identity]:
         Identity(
             "equality",
             "at x = v: ‖u vᵀ v‖² = ‖u‖² ‖v‖⁴, so the bound ‖u vᵀ x‖ ≤ ‖u‖ ‖v‖ ‖x‖ is attained",
-            r"\|u v^{T} v\|_2^{2} = \|u\|_2^{2}\,\|v\|_2^{4}",
+            r"\|u v^{\top} v\|_2^{2} = \|u\|_2^{2}\,\|v\|_2^{4}",
             Method.EXACT_IDENTITY,
             matrix_entry((outer * V).T * (outer * V), 1, 1, _ATOMS),
             _norm_squared(u_, m_) * _norm_squared(v_, n_) ** 2,
@@ -78,7 +78,7 @@ def l14_identities() -> list[Identity]:
         Identity(
             "diagonal",
             "‖Diag(d) x‖² = M ‖x‖² − Σ_k (M − d_k²) x_k², so ‖Diag(d)‖₂ ≤ max_k |d_k| (take M = max_k d_k²)",
-            r"\|\mathrm{Diag}(d)\,x\|_2^{2} = M\|x\|_2^{2} - \sum_{k=1}^{n} (M - d_{k}^{2})\, x_{k}^{2}",
+            r"\|\Diag(d)\,x\|_2^{2} = M\|x\|_2^{2} - \sum_{k=1}^{n} (M - d_{k}^{2})\, x_{k}^{2}",
             Method.EXACT_IDENTITY,
             sp.Sum(d_[k] ** 2 * x_[k] ** 2, (k, 1, n_)),
             M * _norm_squared(x_, n_) - sp.Sum((M - d_[k] ** 2) * x_[k] ** 2, (k, 1, n_)),
@@ -93,14 +93,14 @@ def l14_step(factorisation_holds: bool) -> Step:
         Evidence(
             "a sum of squares is ≥ 0: with Lagrange's identity, (vᵀx)² ≤ ‖v‖²‖x‖² (Cauchy–Schwarz), hence "
             "‖u vᵀ x‖ ≤ ‖u‖ ‖v‖ ‖x‖ with equality at x = v: ‖u vᵀ‖₂ = ‖u‖₂ ‖v‖₂ (operator-norm definition)",
-            r"\|u v^{T}\|_2 = \max_{\|x\|_2 = 1} \|u v^{T} x\|_2 = \|u\|_2 \|v\|_2",
+            r"\|u v^{\top}\|_2 = \max_{\|x\|_2 = 1} \|u v^{\top} x\|_2 = \|u\|_2 \|v\|_2",
             Method.LEMMA,
             True,
             "taken as given: squares are non-negative; ‖A‖₂ = max over unit x of ‖Ax‖₂",
         ),
         Evidence(
             "M − d_k² ≥ 0 for M = max_k d_k², so ‖Diag(d)‖₂ ≤ max_k |d_k| (= for the unit vector at the maximum)",
-            r"\|\mathrm{Diag}(\varphi^{\ell\prime})\|_2 = \max_{i} |\varphi'(z^{\ell}_{i})|",
+            r"\|\Diag(\varphi^{\ell\prime})\|_2 = \max_{i} |\varphi'(z^{\ell}_{i})|",
             Method.LEMMA,
             True,
             "taken as given",
@@ -114,7 +114,7 @@ def l14_step(factorisation_holds: bool) -> Step:
         ),
         Evidence(
             "∇_{W^ℓ} e = Diag(φ^ℓ') u vᵀ with u = V^{ℓ+1} ⋯ V^L δ^L, v = a^{ℓ−1} (steps L10, L11)",
-            r"\nabla_{W^{\ell}} e = \mathrm{Diag}(\varphi^{\ell\prime})\,\bigl(V^{\ell+1}\cdots V^{L}\delta^{L}\bigr)(a^{\ell-1})^{T}",
+            r"\nabla_{W^{\ell}} e = \Diag(\varphi^{\ell\prime})\,\bigl(V^{\ell+1}\cdots V^{L}\delta^{L}\bigr)(a^{\ell-1})^{\top}",
             Method.INDUCTION,
             factorisation_holds,
             "" if factorisation_holds else "step L10 or L11 fails",
@@ -125,7 +125,7 @@ def l14_step(factorisation_holds: bool) -> Step:
         "the vanishing / exploding gradient bound",
         "for every layer ℓ and all widths: ‖∇_{W^ℓ} e‖₂ ≤ ‖Diag(φ^ℓ')‖₂ ‖V^{ℓ+1} ⋯ V^L δ^L‖₂ ‖a^{ℓ−1}‖₂ "
         "≤ max_i |φ'(z^ℓ_i)| · ‖V^{ℓ+1}‖₂ ⋯ ‖V^L‖₂ ‖δ^L‖₂ ‖a^{ℓ−1}‖₂",
-        r"\|\nabla_{W^{\ell}} e\|_2 \le \|\mathrm{Diag}(\varphi^{\ell\prime})\|_2\,\|V^{\ell+1}\cdots V^{L}\delta^{L}\|_2\,"
+        r"\|\nabla_{W^{\ell}} e\|_2 \le \|\Diag(\varphi^{\ell\prime})\|_2\,\|V^{\ell+1}\cdots V^{L}\delta^{L}\|_2\,"
         r"\|a^{\ell-1}\|_2 \le \max_{i}|\varphi'(z^{\ell}_{i})| \prod_{k=\ell+1}^{L}\|V^{k}\|_2\,\|\delta^{L}\|_2\,\|a^{\ell-1}\|_2",
         Method.EXACT_IDENTITY,
         (*(check(identity) for identity in l14_identities()), *lemmas),

@@ -209,7 +209,7 @@ def _induction_identities(recursion: Recursion, layer: GenericLayer) -> list[Ide
 INDUCTION_LATEX = (
     r"\delta^{\ell+1} = \frac{\partial e}{\partial a^{\ell+1}} \;\Longrightarrow\; "
     r"V^{\ell+1}\delta^{\ell+1} = \frac{\partial e}{\partial a^{\ell}},\quad "
-    r"V^{\ell+1} = (W^{\ell+1})^{T}\,\mathrm{Diag}(\varphi^{\ell+1\prime})"
+    r"V^{\ell+1} = (W^{\ell+1})^{\top}\,\Diag(\varphi^{\ell+1\prime})"
 )
 
 
@@ -252,7 +252,7 @@ def l10_step(recursion: Recursion, induction: Step, bases: Sequence[Step]) -> St
             Identity(
                 "matrix form",
                 "(V^{ℓ+1} δ^{ℓ+1})_i = Σ_m w^{ℓ+1}_mi φ'(z^{ℓ+1}_m) δ^{ℓ+1}_m (L9 in matrix form)",
-                r"\bigl((W^{\ell+1})^{T}\mathrm{Diag}(\varphi^{\ell+1\prime})\,\delta^{\ell+1}\bigr)_{i} = "
+                r"\bigl((W^{\ell+1})^{\top}\Diag(\varphi^{\ell+1\prime})\,\delta^{\ell+1}\bigr)_{i} = "
                 r"\sum_{m=1}^{N_{\ell+1}} w^{\ell+1}_{mi}\, \varphi'(z^{\ell+1}_{m})\, \delta^{\ell+1}_{m}",
                 Method.EXACT_IDENTITY,
                 matrix_entry(V * sizes.Delta_next, i, 1, sizes.atoms),
@@ -278,7 +278,7 @@ def l10_step(recursion: Recursion, induction: Step, bases: Sequence[Step]) -> St
         "L10",
         "δ^ℓ = V^{ℓ+1} ⋯ V^L δ^L in matrix form, for every ℓ",
         "δ^ℓ = (W^{ℓ+1})^T Diag(φ^{ℓ+1}') δ^{ℓ+1} = V^{ℓ+1} ⋯ V^L δ^L = ∂e/∂a^ℓ for every ℓ",
-        r"\delta^{\ell} = (W^{\ell+1})^{T}\mathrm{Diag}(\varphi^{\ell+1\prime})\,\delta^{\ell+1} = "
+        r"\delta^{\ell} = (W^{\ell+1})^{\top}\Diag(\varphi^{\ell+1\prime})\,\delta^{\ell+1} = "
         r"V^{\ell+1} V^{\ell+2}\cdots V^{L}\delta^{L} = \frac{\partial e}{\partial a^{\ell}}",
         Method.EXACT_IDENTITY,
         pieces,
@@ -299,7 +299,7 @@ def _gradient_identities(recursion: Recursion, layer: GenericLayer, kind: str) -
             ranges = _ranges(layer, i="width", j="previous")
             statement = f"({label}) entry (i, j) of ∇_{{W^ℓ}} e equals Σ_r δ^ℓ_r ∂a^ℓ_r/∂w^ℓ_ij (SymPy's diff)"
             latex = (
-                r"\bigl(\mathrm{Diag}(\varphi^{\ell\prime})\,\delta^{\ell}(a^{\ell-1})^{T}\bigr)_{ij} = "
+                r"\bigl(\Diag(\varphi^{\ell\prime})\,\delta^{\ell}(a^{\ell-1})^{\top}\bigr)_{ij} = "
                 r"\sum_{r=1}^{N_{\ell}} \delta^{\ell}_{r}\,\frac{\partial a^{\ell}_{r}}{\partial w^{\ell}_{ij}}"
             )
             name = "∇_{W^ℓ} e"
@@ -311,7 +311,7 @@ def _gradient_identities(recursion: Recursion, layer: GenericLayer, kind: str) -
             ranges = _ranges(layer, i="width")
             statement = f"({label}) entry i of ∇_{{b^ℓ}} e equals Σ_r δ^ℓ_r ∂a^ℓ_r/∂b^ℓ_i (SymPy's diff)"
             latex = (
-                r"\bigl(\mathrm{Diag}(\varphi^{\ell\prime})\,\delta^{\ell}\bigr)_{i} = "
+                r"\bigl(\Diag(\varphi^{\ell\prime})\,\delta^{\ell}\bigr)_{i} = "
                 r"\sum_{r=1}^{N_{\ell}} \delta^{\ell}_{r}\,\frac{\partial a^{\ell}_{r}}{\partial b^{\ell}_{i}}"
             )
             name = "∇_{b^ℓ} e"
@@ -340,12 +340,12 @@ def gradient_steps(recursion: Recursion, l10: Step) -> tuple[Step, Step]:
         if kind == "w":
             statement = "∇_{W^ℓ} e = Diag(φ^ℓ') δ^ℓ (a^{ℓ−1})^T = Diag(φ^ℓ') V^{ℓ+1} ⋯ V^L δ^L (a^{ℓ−1})^T"
             latex = (
-                r"\nabla_{W^{\ell}} e = \mathrm{Diag}(\varphi^{\ell\prime})\,\delta^{\ell}(a^{\ell-1})^{T} = "
-                r"\mathrm{Diag}(\varphi^{\ell\prime})\,V^{\ell+1}\cdots V^{L}\delta^{L}(a^{\ell-1})^{T}"
+                r"\nabla_{W^{\ell}} e = \Diag(\varphi^{\ell\prime})\,\delta^{\ell}(a^{\ell-1})^{\top} = "
+                r"\Diag(\varphi^{\ell\prime})\,V^{\ell+1}\cdots V^{L}\delta^{L}(a^{\ell-1})^{\top}"
             )
         else:
             statement = "∇_{b^ℓ} e = Diag(φ^ℓ') δ^ℓ (the homework)"
-            latex = r"\nabla_{b^{\ell}} e = \mathrm{Diag}(\varphi^{\ell\prime})\,\delta^{\ell}"
+            latex = r"\nabla_{b^{\ell}} e = \Diag(\varphi^{\ell\prime})\,\delta^{\ell}"
         steps.append(
             assemble_step(
                 item, title, statement, latex, Method.EXACT_IDENTITY, pieces,

@@ -67,11 +67,11 @@ def _statement(recursion: Recursion) -> tuple[str, str]:
         r"For all $L \ge 1$, all $N_0, \dots, N_L \ge 1$ and every differentiable $\varphi$: "
         + ("the lecture's recursion" if recursion is LECTURE else rf"the recursion \texttt{{{recursion.name}}}")
         + r" $\delta^{L} = \frac{\partial e}{\partial a^{L}}$, $\delta^{\ell} = V^{\ell+1}\delta^{\ell+1}$, "
-        r"$V^{\ell+1} = (W^{\ell+1})^{T}\mathrm{Diag}(\varphi^{\ell+1\prime})$ gives "
+        r"$V^{\ell+1} = (W^{\ell+1})^{\top}\Diag(\varphi^{\ell+1\prime})$ gives "
         r"$\delta^{\ell} = \frac{\partial e}{\partial a^{\ell}}$, "
-        r"$\nabla_{W^{\ell}} e = \mathrm{Diag}(\varphi^{\ell\prime})\,\delta^{\ell}(a^{\ell-1})^{T} = "
+        r"$\nabla_{W^{\ell}} e = \Diag(\varphi^{\ell\prime})\,\delta^{\ell}(a^{\ell-1})^{\top} = "
         r"\bigl[\frac{\partial e}{\partial w^{\ell}_{ij}}\bigr]$ and "
-        r"$\nabla_{b^{\ell}} e = \mathrm{Diag}(\varphi^{\ell\prime})\,\delta^{\ell} = \bigl[\frac{\partial e}{\partial b^{\ell}_{i}}\bigr]$, "
+        r"$\nabla_{b^{\ell}} e = \Diag(\varphi^{\ell\prime})\,\delta^{\ell} = \bigl[\frac{\partial e}{\partial b^{\ell}_{i}}\bigr]$, "
         r"for the squared loss, softmax with CE or KL (one-hot $y$) and the logistic loss."
     )
     return text, latex

@@ -208,7 +208,9 @@ def write_pdfs(jobs: Sequence[tuple[Path, Callable[[], str]]], *, inputs: Sequen
             sources.append(tex)
 
         def one(index: int) -> Path:
-            result = compile_pdf(sources[index], output_dir=Path(scratch) / f"out{index}")
+            folder = Path(scratch) / f"out{index}"
+            folder.mkdir()  # a scratch folder: made here, so that no "created folder" message names it
+            result = compile_pdf(sources[index], output_dir=folder)
             return write_bytes(jobs[index][0], result.pdf.read_bytes(), inputs=inputs, force=force)
 
         with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:

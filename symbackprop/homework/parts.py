@@ -41,6 +41,7 @@ FORMS = {  # part kind → the form of its answers (one reader and one checker p
     "gradient": "scalar", "delta": "scalar", "dz": "scalar", "vector": "array", "matrix": "array",
     "general": "general", "value": "value", "yesno": "yesno",
 }
+_NOT_DECIDED = (AnswerStatus.UNDECIDED, AnswerStatus.TIMEOUT)  # sampled agreement only, or out of time: for review
 KINDS = tuple(FORMS)
 
 
@@ -156,7 +157,7 @@ def _from_quantity(part: Mapping[str, Any], verdict: QuantityVerdict) -> Outcome
              "mistake_label": verdict.mistake.label if verdict.mistake else ""}
     if verdict.correct:
         return PartStatus.CORRECT, 1.0, verdict.feedback, extra
-    if verdict.status == AnswerStatus.TIMEOUT:
+    if verdict.status in _NOT_DECIDED:
         return PartStatus.UNDECIDED, 0.0, verdict.feedback, extra
     if verdict.convention_mismatch:
         share = _credit(part, "convention", 0.5)
@@ -181,7 +182,7 @@ def _scalar(part: Mapping[str, Any], answer: str, declared: tuple[str, ...], pre
         verdict = check_answer(net, q.name, body, time_limit=time_limit)
         if verdict.correct and verdict.proved:
             return PartStatus.CORRECT, 1.0, verdict.feedback, {"decided_by": verdict.decided_by}
-        if verdict.correct:  # agreement at sampled points: never correct
+        if verdict.correct or verdict.status == AnswerStatus.UNDECIDED:  # agreement at sampled points: never correct
             return PartStatus.UNDECIDED, 0.0, f"Not decided ({verdict.decided_by}); left for the instructor to review.", {"decided_by": verdict.decided_by}
     verdict = check_quantity(net, q, expression, conventions=declared, time_limit=time_limit)
     outcome = _from_quantity(part, verdict)
@@ -251,7 +252,7 @@ def _array(part: Mapping[str, Any], answer: str, declared: tuple[str, ...], prev
     first_wrong = next((e for e in verdict.entries if not e.correct), None)
     if first_wrong is not None and not verdict.summary:
         detail = f" Entry {wrong[0]}: {first_wrong.feedback}"
-    undecided = any(entry.status == AnswerStatus.TIMEOUT for entry in verdict.entries)
+    undecided = any(entry.status in _NOT_DECIDED for entry in verdict.entries)
     share = right / len(verdict.entries)
     text = f"{right} of {len(verdict.entries)} entries proved right; not right: {', '.join(wrong)}." + detail
     if undecided:
@@ -277,7 +278,7 @@ def _general(part: Mapping[str, Any], answer: str, declared: tuple[str, ...], pr
     extra = {"decided_by": verdict.decided_by, "mistake": verdict.mistake, "mistake_label": verdict.mistake_label}
     if verdict.correct:
         return PartStatus.CORRECT, 1.0, verdict.feedback, extra
-    if verdict.status == AnswerStatus.TIMEOUT:
+    if verdict.status in _NOT_DECIDED:
         return PartStatus.UNDECIDED, 0.0, verdict.feedback, extra
     if verdict.convention_mismatch:
         extra["mistake"] = f"convention:{verdict.convention_mismatch}"
@@ -307,7 +308,7 @@ def _value(part: Mapping[str, Any], answer: str, declared: tuple[str, ...], prev
              "mistake_label": verdict.mistake.label if verdict.mistake else ""}
     if verdict.correct:
         return PartStatus.CORRECT, 1.0, verdict.feedback, extra
-    if verdict.status == AnswerStatus.TIMEOUT:
+    if verdict.status in _NOT_DECIDED:
         return PartStatus.UNDECIDED, 0.0, verdict.feedback, extra
     if reveal:
         return PartStatus.WRONG, 0.0, verdict.feedback, extra

@@ -20,6 +20,7 @@ second status.  The evidence comes from :mod:`symbackprop.lecture.story`, the ob
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import math
 import textwrap
@@ -413,9 +414,53 @@ _BUILDERS: list[Callable[[bool], Claim]] = [
 ]
 
 
+_GENERAL_STEPS: dict[str, tuple[str, ...]] = {
+    "L4": ("L4",),
+    "L7": ("L7",),
+    "L8": ("L8",),
+    "L9": ("L9",),
+    "L10": ("induction", "L10"),
+    "L11": ("L11",),
+    "L12": ("L12",),
+    "L14": ("L14",),
+    "L18": ("L18",),
+    "L19": ("L19",),
+    "L21": ("L21",),
+    "L22": ("L22",),
+}
+"""The items the general proof settles for every size, and the steps of it that each rests on."""
+
+
+def _general(claim: Claim) -> Claim:
+    """The claim settled for every size when the general proof's steps for it hold: that becomes its status
+    and evidence, and what the code showed on one network moves to "also"."""
+    ids = _GENERAL_STEPS.get(claim.item)
+    if not ids:
+        return claim
+    proof = story.general_proof()
+    steps = [proof.step(step_id) for step_id in ids]
+    if not all(step.holds for step in steps):
+        return claim
+    methods = sorted({method.value for step in steps for method in step.methods})
+    where = ", ".join(step.id for step in steps)
+    text = (
+        f"proved for every depth, width and number of classes (symbackprop prove --general, step {where}; "
+        f"{', '.join(methods)}): {steps[-1].statement}"
+    )
+    latex = (
+        r"Proved for every depth, width and number of classes (\secref{general-proof}, step "
+        + ", ".join(r"\texttt{" + step.id + "}" for step in steps) + f"; {', '.join(methods)})."
+    )
+    also = claim.evidence + (f" Also: {claim.also}" if claim.also else "")
+    also_latex = claim.latex + (f" {claim.also_latex}" if claim.also_latex else "")
+    return dataclasses.replace(
+        claim, status=ClaimStatus.PROVED_GENERAL, evidence=text, latex=latex, also=also, also_latex=also_latex
+    )
+
+
 @functools.lru_cache(maxsize=2)
 def _settle(quick: bool) -> tuple[Claim, ...]:
-    return tuple(build(quick) for build in _BUILDERS)
+    return tuple(_general(build(quick)) for build in _BUILDERS)
 
 
 def lecture_claims(*, quick: bool = False, plot: str | Path | None = None, force: bool = False) -> tuple[Claim, ...]:
@@ -444,10 +489,10 @@ def claims_summary(claims: tuple[Claim, ...]) -> str:
 
 def claims_table(claims: tuple[Claim, ...], *, width: int = 110) -> str:
     """The terminal table: item, status, title, and the evidence (then any evidence of another kind) under it."""
-    lines = [f"{'item':<5} {'status':<13} evidence", "-" * min(width, 120)]
+    lines = [f"{'item':<5} {'status':<16} evidence", "-" * min(width, 120)]
     for claim in claims:
         mark = "" if claim.confirms else "  [!]"
-        lines.append(f"{claim.item:<5} {claim.status_text:<13} {claim.title}{mark}")
+        lines.append(f"{claim.item:<5} {claim.status_text:<16} {claim.title}{mark}")
         lines.extend(f"{'':<19} {line}" for line in textwrap.wrap(claim.evidence, width=max(40, width - 20)))
         if claim.also:
             lines.extend(f"{'':<19} {line}" for line in textwrap.wrap("also: " + claim.also, width=max(40, width - 20)))
@@ -482,7 +527,8 @@ def claims_section(*, quick: bool = False) -> Section:
         claims = lecture_claims(quick=quick)
         intro = (
             r"Every numbered item of the lecture, with the one status that says how the code settled it: "
-            r"\emph{proved} (an exact symbolic identity), \emph{computed} (an exact closed form or count), "
+            r"\emph{proved (general)} (an exact proof for every depth, width and number of classes, "
+            r"\secref{general-proof}), \emph{proved} (an exact symbolic identity), \emph{computed} (an exact closed form or count), "
             r"\emph{refuted} (a counterexample to what the lecture asks, checked exactly), \emph{checked} (an exact "
             r"test of a property, or many random instances, said so), \emph{demonstrated} (a run of the trainers or "
             r"compiled models, numeric). Evidence of another kind is listed as \emph{also}; the last column names the "
@@ -490,7 +536,7 @@ def claims_section(*, quick: bool = False) -> Section:
         )
         return section(r"The lecture's claims at a glance (L1--L22)", [intro, _ascii_summary(claims), claims_latex(claims)], name="claims")
 
-    return Section("claims", build)
+    return Section("claims", build, late=True)  # waits for the general proof and the L14 study
 
 
 def _ascii_summary(claims: tuple[Claim, ...]) -> str:

@@ -60,6 +60,7 @@ def run_demo(
         raise OverwriteError(f"{out} is a file, not a folder; name a folder for the demo's files")
     for name in OUTPUTS if pdf else OUTPUTS[:-1]:
         prepare_output(out / name, force=force, quiet=name != "lecture.tex")  # refused before anything runs
+    story.prefetch("general_proof", "norm_study:False")  # on the other core, while the rest runs
     result = DemoResult(out)
     data = story.simple_data()
 

@@ -41,7 +41,7 @@ def gradient_flow_section() -> Section:
         return section(r"Where the error flows: vanishing and exploding gradients (L13, L14)",
                        [_statement(), _chain(), *_experiment()], name="vanishing")
 
-    return Section("vanishing", build, lambda: (figure_file("norms"),))
+    return Section("vanishing", build, lambda: (figure_file("norms"),), late=True)  # waits for the L14 study
 
 
 def _statement() -> str:

@@ -148,14 +148,30 @@ def general_proof_section() -> Section:
         d = story.derivation("deep")
         nt = NetworkTex(d)
         sizes = ", ".join(map(str, d.net.sizes))
+        general = story.general_proof()
+        axioms = [step.id for step in general.steps if step.method.value == "axiom"]
         return section(r"Backpropagation equals the derivative", [
-            r"Backpropagation and the direct derivative are two computations of the same gradient. For the example "
-            r"network $[" + sizes + r"]$ (and, in \secref{example-backprop}, for the simple example) symbackprop "
-            r"derives both and compares them entry by entry:",
-            *proof(nt),
+            r"Backpropagation and the direct derivative are two computations of the same gradient. The statements "
+            r"below hold for \emph{every} depth $L \ge 1$, all widths $N_{0}, \ldots, N_{L} \ge 1$, every "
+            r"differentiable $\varphi$ and every number of classes $C$: symbackprop proves them with symbolic widths "
+            r"and indices (\texttt{symbackprop prove --general}). Each step names how it was settled: "
+            r"\emph{symbolic differentiation} (SymPy's derivative of the definitions, Kronecker deltas included), "
+            r"\emph{exact identity} (both sides reduced to the same normal form), or \emph{axiom}. The multivariate "
+            r"chain rule (step \texttt{" + ", ".join(axioms) + r"}) is the one axiom of the recursion; the few "
+            r"elementary facts that the multi-class and norm steps use (a sum of non-negative terms is "
+            r"non-negative, the mean value theorem, $\|AB\|_2 \le \|A\|_2 \|B\|_2$) are taken as given and "
+            r"listed as \emph{elementary lemma} where they are used; \emph{induction (logic)} marks the step "
+            r"from one layer to all of them.",
+            general.latex_steps(),
+            section(r"The concrete check", [
+                r"Beside the general proof, for the example network $[" + sizes + r"]$ (and, in "
+                r"\secref{example-backprop}, for the simple example) symbackprop derives both gradients and "
+                r"compares them entry by entry:",
+                *proof(nt),
+            ], level="subsection"),
         ], name="general-proof")
 
-    return Section("general-proof", build)
+    return Section("general-proof", build, late=True)  # waits for the general proof
 
 
 def bias_section() -> Section:

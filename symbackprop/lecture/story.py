@@ -10,7 +10,9 @@ Each is computed once per process (``functools.lru_cache``), so the three views 
 - :func:`chain_network` and :func:`norm_study` — vanishing and exploding gradients (L14);
 - :func:`binary_network` with :func:`binary_run` — two classes, ±1 labels (L17);
 - :func:`classification_network` — C = 3 classes, softmax and cross-entropy (L18–L22);
-- :func:`triangle_counterexample` — the one counterexample to KL's triangle inequality (L20).
+- :func:`triangle_counterexample` — the one counterexample to KL's triangle inequality (L20);
+- :func:`general_proof` — the proofs for every size (:func:`symbackprop.prove_general`), which the notes
+  print and the claims cite.
 """
 
 from __future__ import annotations
@@ -26,7 +28,10 @@ from ..data import Dataset, lecture_example
 from ..network import MLP
 
 if TYPE_CHECKING:  # pragma: no cover
+    import concurrent.futures
+
     from ..emit.forms import NetworkDerivation
+    from ..general import GeneralProof
     from ..train import TrainingResult
     from .cost import OperationCount
     from .divergence import Asymmetry, TriangleCounterexample
@@ -56,6 +61,8 @@ __all__ = [
     "binary_facts",
     "triangle_counterexample",
     "asymmetry",
+    "general_proof",
+    "prefetch",
     "CHAIN_DEPTH",
     "UNSEEN",
 ]
@@ -104,6 +111,7 @@ def derivation(name: str) -> "NetworkDerivation":
     """The derivation (both gradients, the recursion's matrices, the proof) of a topic's network, computed
     once: ``"simple"``, ``"deep"``, ``"binary"`` or ``"classification"``."""
     from ..emit.forms import NetworkDerivation
+    from ..general import GeneralProof
 
     networks = {"simple": simple_network, "deep": deep_network, "binary": binary_network, "classification": classification_network}
     if name not in networks:
@@ -291,6 +299,13 @@ def norm_study(quick: bool = False) -> tuple["LayerNorms", ...]:
 
 @functools.lru_cache(maxsize=2)
 def _norm_study(quick: bool) -> tuple["LayerNorms", ...]:
+    prefetched = _take_prefetched(f"norm_study:{quick}")
+    if prefetched is not None:
+        return prefetched
+    return _compute_norm_study(quick)
+
+
+def _compute_norm_study(quick: bool) -> tuple["LayerNorms", ...]:
     from .gradient_norms import vanishing_gradients_study
 
     return tuple(vanishing_gradients_study(samples=8 if quick else 24))
@@ -365,3 +380,66 @@ def asymmetry() -> "Asymmetry":
     from .divergence import kl_asymmetry
 
     return kl_asymmetry()
+
+
+@functools.lru_cache(maxsize=1)
+def general_proof() -> "GeneralProof":
+    """The lecture's statements proved for every depth, width and number of classes (L4, L7–L12, L14,
+    L18, L19, L21, L22): one :class:`~symbackprop.general.GeneralProof`, computed once per process."""
+    prefetched = _take_prefetched("general_proof")
+    if prefetched is not None:
+        return prefetched
+    return _compute_general_proof()
+
+
+def _compute_general_proof() -> "GeneralProof":
+    from ..general import prove_general
+
+    return prove_general()
+
+
+# --- computing ahead, on the other core ---------------------------------------------------------------------------
+
+_PREFETCHABLE = {
+    "general_proof": _compute_general_proof,
+    "norm_study:False": lambda: _compute_norm_study(False),
+    "norm_study:True": lambda: _compute_norm_study(True),
+}
+_PREFETCHED: dict[str, "concurrent.futures.Future"] = {}
+
+
+def prefetch(*names: str) -> None:
+    """Start the slow, independent computations ``names`` (``"general_proof"``, ``"norm_study:False"``) in one
+    forked worker process, so that they run on another core while this process builds the rest of a
+    document.  The functions of this module then take the worker's result; where forking is unavailable,
+    or the worker fails, they compute in this process exactly as if nothing had been prefetched."""
+    import concurrent.futures
+    import multiprocessing
+    import warnings
+
+    wanted = [name for name in names if name not in _PREFETCHED]
+    unknown = [name for name in wanted if name not in _PREFETCHABLE]
+    if unknown:
+        raise ValueError(f"nothing to prefetch under {unknown}; known: {sorted(_PREFETCHABLE)}")
+    if not wanted or "fork" not in multiprocessing.get_all_start_methods():
+        return
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message=".*fork.*", category=DeprecationWarning)
+        executor = concurrent.futures.ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("fork"))
+        for name in wanted:
+            _PREFETCHED[name] = executor.submit(_run_prefetchable, name)
+    executor.shutdown(wait=False)
+
+
+def _run_prefetchable(name: str) -> object:  # pragma: no cover - runs in the worker
+    return _PREFETCHABLE[name]()
+
+
+def _take_prefetched(name: str) -> object | None:
+    future = _PREFETCHED.pop(name, None)
+    if future is None:
+        return None
+    try:
+        return future.result()
+    except Exception:  # noqa: BLE001 - the worker died or failed: compute here instead
+        return None
