@@ -6,8 +6,6 @@ autograd, the L1 example's numbers against NumPy — and the printed formulas ar
 
 from __future__ import annotations
 
-import math
-import random
 
 import autograd.numpy as anp
 import numpy as np

@@ -116,7 +116,7 @@ def _evaluate(net, expression, numbers, activation):  # noqa: ANN001, ANN202
     values = {}
     for symbol in expression.free_symbols:
         name = symbol.name
-        kind, layer, index = name[0], None, None
+        kind = name[0]
         if name.startswith("\\delta"):
             layer, i = (int(t) for t in name.replace("\\delta^{", "").replace("}_{", " ").rstrip("}").split())
             values[symbol] = _difference(net, numbers, activation, "a", layer, i)

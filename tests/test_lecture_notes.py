@@ -20,7 +20,7 @@ from symbackprop.lecture import story
 from symbackprop.lecture.claims import lecture_claims
 from symbackprop.lecture.document import SECTION_NAMES, lecture_sections
 from symbackprop.lecture.regenerate import DERIVATIONS, render
-from symbackprop.printing import LecturePrinter, latex
+from symbackprop.printing import LecturePrinter
 
 SOFTMAX_NETS = [
     MLP([6, 6, 3], activation="tanh", output="softmax", loss="cross_entropy"),

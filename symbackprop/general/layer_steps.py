@@ -67,7 +67,7 @@ def _ranges(layer: GenericLayer, **indices: str) -> dict[sp.Symbol, tuple[sp.Exp
 def local_derivative_steps(layer: GenericLayer | None = None) -> tuple[Step, Step, Step]:
     """L7, L8, L9: SymPy's derivatives of the layer definitions, then the chain rule summed exactly."""
     layer = layer or GenericLayer.symbolic()
-    g, g_next = layer.de_dz, layer.de_dz_next
+    g = layer.de_dz
     l7 = [
         Identity(
             "dz/dw",

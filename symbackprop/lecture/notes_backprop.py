@@ -24,7 +24,7 @@ def example_backprop_section() -> Section:
         d = story.derivation("simple")
         nt = NetworkTex(d)
         net = d.net
-        z, a, y = net.z(1)[0], net.a(1)[0], net.y[0]
+        z, a = net.z(1)[0], net.a(1)[0]
         weights = list(net.parameters)
         delta = d.output_delta[0]
         formula = net.activation(1).derivative(z, a)

@@ -111,7 +111,6 @@ def derivation(name: str) -> "NetworkDerivation":
     """The derivation (both gradients, the recursion's matrices, the proof) of a topic's network, computed
     once: ``"simple"``, ``"deep"``, ``"binary"`` or ``"classification"``."""
     from ..emit.forms import NetworkDerivation
-    from ..general import GeneralProof
 
     networks = {"simple": simple_network, "deep": deep_network, "binary": binary_network, "classification": classification_network}
     if name not in networks:
