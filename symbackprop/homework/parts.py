@@ -29,7 +29,7 @@ from ..answers.counterexamples import check_triangle, parse_yes_no
 from ..answers.general_index import check_general, general_target
 from ..answers.matrix_notation import parse_matrix, strip_wrappers
 from ..answers.quantities import Quantity, QuantityVerdict, check_quantity, quantity
-from ..answers.values import ValueMutation, check_value, parse_value
+from ..answers.values import ValueMutation, ValueVerdict, check_value, parse_value
 from ..emit.multiclass import kl
 from ..errors import AnswerSyntaxError, ExpressionSyntaxError, SymbackpropError
 from ..statuses import AnswerStatus, PartStatus
@@ -152,13 +152,25 @@ def _convention_label(reading: str) -> str:
     return f"a mismatch of conventions: right when read with {describe(reading.split('+'))}"
 
 
-def _from_quantity(part: Mapping[str, Any], verdict: QuantityVerdict) -> Outcome:
-    extra = {"decided_by": verdict.decided_by, "mistake": verdict.mistake.code if verdict.mistake else "",
-             "mistake_label": verdict.mistake.label if verdict.mistake else ""}
+def _mistake_extra(verdict: QuantityVerdict | ValueVerdict) -> dict[str, str]:
+    return {"decided_by": verdict.decided_by, "mistake": verdict.mistake.code if verdict.mistake else "",
+            "mistake_label": verdict.mistake.label if verdict.mistake else ""}
+
+
+def _decided_outcome(verdict: QuantityVerdict | ValueVerdict, extra: dict[str, str]) -> Outcome | None:
+    """CORRECT for an exact verdict, UNDECIDED for a sampled or timed-out one, None when it is wrong."""
     if verdict.correct:
         return PartStatus.CORRECT, 1.0, verdict.feedback, extra
     if verdict.status in _NOT_DECIDED:
         return PartStatus.UNDECIDED, 0.0, verdict.feedback, extra
+    return None
+
+
+def _from_quantity(part: Mapping[str, Any], verdict: QuantityVerdict) -> Outcome:
+    extra = _mistake_extra(verdict)
+    decided = _decided_outcome(verdict, extra)
+    if decided is not None:
+        return decided
     if verdict.convention_mismatch:
         share = _credit(part, "convention", 0.5)
         extra["mistake"] = f"convention:{verdict.convention_mismatch}"
@@ -304,12 +316,10 @@ def _value(part: Mapping[str, Any], answer: str, declared: tuple[str, ...], prev
     ]
     tolerance = float(part.get("tolerance", 5e-4))
     verdict = check_value(expected, parse_value(answer), tolerance=tolerance, mutations=mutations)
-    extra = {"decided_by": verdict.decided_by, "mistake": verdict.mistake.code if verdict.mistake else "",
-             "mistake_label": verdict.mistake.label if verdict.mistake else ""}
-    if verdict.correct:
-        return PartStatus.CORRECT, 1.0, verdict.feedback, extra
-    if verdict.status in _NOT_DECIDED:
-        return PartStatus.UNDECIDED, 0.0, verdict.feedback, extra
+    extra = _mistake_extra(verdict)
+    decided = _decided_outcome(verdict, extra)
+    if decided is not None:
+        return decided
     if reveal:
         return PartStatus.WRONG, 0.0, verdict.feedback, extra
     # the expected value, and how far the answer is from it, would give the answer away
