@@ -167,7 +167,7 @@ DIGITS_SPLIT_SEED = 0
 def digits(*, test_fraction: float = DIGITS_TEST_FRACTION) -> Dataset:
     """The 8×8 handwritten digits (1,797 images, 64 pixels of 0…16 scaled to [0, 1], 10 classes), one-hot targets (L18).
 
-    A seeded, stratified split holds out ``test_fraction`` of every class as ``.test`` (360 of 1,797 by default).
+    A seeded, stratified split holds out ``test_fraction`` of every class as ``.test`` (359 of 1,797 by default).
     Shipped as ``digits.csv.gz`` copied from scikit-learn's wheel (see datasets/README.md); scikit-learn is not needed.
     """
     if not 0.0 < test_fraction < 1.0:
