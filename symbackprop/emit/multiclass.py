@@ -24,10 +24,18 @@ def softmax_facts(net: MLP) -> tuple[list[sp.Expr], sp.Expr, bool]:
     """(q_j = softmax(a^L)_j, Σ_j q_j simplified, whether SymPy decides q_j > 0 for real a^L)."""
     last = list(net.a(net.depth))
     q_defs = softmax(last)
-    total = sp.simplify(sp.Add(*q_defs))
+    total = sp.together(sp.Add(*q_defs))  # one common denominator: Σ_j e^{a_j} / Σ_j e^{a_j}
+    if total != 1:  # pragma: no cover - together settles the softmax's sum
+        total = sp.simplify(total)
     real = {a: sp.Symbol(a.name, real=True) for a in last}
-    positive = all(sp.simplify(q.xreplace(real)).is_positive for q in q_defs)
+    positive = all(_is_positive(q.xreplace(real)) for q in q_defs)
     return q_defs, total, positive
+
+
+def _is_positive(expression: sp.Expr) -> bool:
+    """SymPy's assumptions on the expression as it stands, simplified only when they cannot decide."""
+    decided = expression.is_positive
+    return bool(decided if decided is not None else sp.simplify(expression).is_positive)
 
 
 def softmax_distribution(net: MLP, printer: LecturePrinter | None = None) -> str:

@@ -351,7 +351,11 @@ def binary_facts() -> BinaryFacts:
     else:  # pragma: no cover - SymPy decides both for the sigmoid
         threshold = sp.solve_univariate_inequality(sigma >= sp.Rational(1, 2), s, relational=False)
     unit = sp.Symbol("a", positive=True)
-    floor = sp.minimum((-1 - unit) ** 2, unit, sp.Interval.open(0, 1))
+    squared_error = (-1 - unit) ** 2  # y = −1 against a ∈ (0, 1)
+    if sp.diff(squared_error, unit).is_positive:  # increasing on a > 0, so its infimum over (0, 1) is its value at 0
+        floor = squared_error.subs(unit, 0)
+    else:  # pragma: no cover - SymPy decides the sign of 2(1 + a) for a > 0
+        floor = sp.minimum(squared_error, unit, sp.Interval.open(0, 1))
     delta = sp.diff(net.e, a)
     signal = sp.factor(sp.simplify(delta * net.activation(L).derivative(z, a)))
     signal_holds = sp.simplify(signal - (a - (1 + y) / 2)) == 0
