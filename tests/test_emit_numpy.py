@@ -442,6 +442,33 @@ def test_large_and_small_batches_use_both_forms_of_sigma_and_agree():
         np.testing.assert_allclose(grads[key], sum(part[1][key] for part in parts), rtol=1e-12, atol=1e-14)
 
 
+@pytest.mark.parametrize("loss", ["cross_entropy", "kl"])
+def test_many_short_softmax_rows_take_the_transposed_row_maximum_and_agree_with_autograd_and_one_row_calls(loss):
+    """Above 64 rows of fewer than 64 outputs the row maximum is taken down a transposed copy and the row sums
+    by a product with ones; one-row calls take the row-wise reduction.  Both agree with autograd, at |z| = 1000 too."""
+    net = MLP([3, 4, 3], activation="tanh", bias=True, output="softmax", loss=loss)
+    model = compile(net)
+    assert "M = maximum.reduce(A2.T.copy(), axis=0).reshape(-1, 1)" in model.source
+    assert "M = maximum.reduce(A2, axis=1, keepdims=True)" in model.source and "SUMS = dot(EXPS, ones((EXPS.shape[1], 1)))" in model.source
+    rng = np.random.default_rng(8)
+    params, X, Y = _problem(net, model, rng, n=100)
+    Y = rng.dirichlet(np.ones(3), size=100) if loss == "kl" else Y  # probability rows: Σ_j y_j is used, not assumed 1
+    for scale in (1.0, 1000.0 / np.abs(model.forward(params, X)["z2"]).max()):
+        params["W2"], params["b2"] = params["W2"] * scale, params["b2"] * scale
+        with np.errstate(over="raise", invalid="raise", divide="raise"):
+            E, grads = model(params, X, Y)
+            parts = [model(params, X[i : i + 1], Y[i : i + 1]) for i in range(100)]
+        assert np.isfinite(E) and E == pytest.approx(sum(part[0] for part in parts), rel=1e-12)
+        for key in params:
+            np.testing.assert_allclose(grads[key], sum(part[1][key] for part in parts), rtol=1e-10, atol=1e-10)
+    params["W2"], params["b2"] = params["W2"] / scale, params["b2"] / scale
+    E, grads = model(params, X, Y)
+    expected = autograd_reference.gradients(params, X, Y, _names(net), net.loss.name, net.softmax)
+    assert E == pytest.approx(autograd_reference.total_error(params, X, Y, _names(net), net.loss.name, net.softmax), rel=1e-12)
+    for key in params:
+        np.testing.assert_allclose(grads[key], expected[key], rtol=1e-10, atol=1e-12)
+
+
 def test_the_printed_statements_are_run_on_symbols_and_a_wrong_lowering_is_refused(monkeypatch):
     from collections import Counter
 
