@@ -495,3 +495,20 @@ def test_the_printed_statements_are_run_on_symbols_and_a_wrong_lowering_is_refus
     monkeypatch.setattr(elementwise._Lowering, "__init__", careless)
     with pytest.raises(NotSupportedError, match="overwrite A"):
         elementwise.lower(D + 2 * A, kinds, writable={"D"})
+
+
+def test_doubling_in_place_is_printed_as_an_addition_that_rounds_exactly_like_the_product():
+    """``R *= 2.0`` is printed ``R += R`` (no scalar to convert): x + x and 2·x are the same float, overflow included."""
+    from symbackprop.emit.elementwise import Op, execute, print_ops
+
+    op = Op("mul", "R", ("R", sp.Integer(2)), True)
+    assert print_ops([op]) == ["    R += R"] and execute([op], ["R"])["R"] == 2 * sp.Symbol("R")
+    assert print_ops([Op("mul", "R", ("R", sp.Integer(3)), True)]) == ["    R *= 3.0"]
+    values = np.concatenate([np.random.default_rng(5).normal(size=1000) * 10.0 ** np.arange(-300, 300, 0.6), [0.0, -0.0, 5e-324, 1e308]])
+    doubled = values.copy()
+    with np.errstate(over="ignore"):
+        doubled += doubled
+        assert np.array_equal(doubled, values * 2.0)
+    assert doubled[-1] == np.inf and np.signbit(doubled[-3])
+    model = compile(MLP([2, 2, 1], activation="sigmoid", bias=True))
+    assert "R += R" in model.source and "R *= 2.0" not in model.source
