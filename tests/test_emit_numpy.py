@@ -305,11 +305,12 @@ def test_generated_source_is_plain_numpy_and_runs_on_its_own():
     tree = ast.parse(model.source)
     imported = {alias.name for node in ast.walk(tree) if isinstance(node, ast.Import) for alias in node.names}
     imported |= {node.module for node in ast.walk(tree) if isinstance(node, ast.ImportFrom)}
-    assert imported == {"numpy", "scipy.special"}
+    assert imported == {"numpy", "scipy.special", "scipy.linalg.blas"}
     namespace: dict = {}
     exec(model.source, namespace)  # noqa: S102 - our own generated code
     params, X, Y = _problem(MLP([2, 3, 2], activation="sigmoid", bias=True, output="softmax", loss="kl"), model, np.random.default_rng(0))
-    assert namespace["loss"](*params.values(), X, Y, *namespace["prepare"](Y)) == pytest.approx(model.loss(params, X, Y))
+    ones = np.ones(len(X))  # the bias sums' and bias additions' column of ones
+    assert namespace["loss"](*params.values(), X, Y, *namespace["prepare"](Y), ones) == pytest.approx(model.loss(params, X, Y))
 
 
 def test_printer_handles_elementwise_functions_of_matrix_expressions():
