@@ -50,7 +50,7 @@ class Batch:
     def __init__(self, X: np.ndarray, Y: np.ndarray, constants: tuple, ones: tuple) -> None:
         self.X, self.Y = X, Y
         self.n = int(X.shape[0])
-        self._loss_tail = (X, Y, *constants, *ones)
+        self._loss_tail = (X, Y, *constants)
         self._gradient_tail = (X, Y, *constants, *ones)
 
     def __repr__(self) -> str:
@@ -159,7 +159,7 @@ class CompiledModel:
         """Every pre-activation and activation, one row per sample: ``{"z1": …, "a1": …, …}`` (``"q"`` for softmax)."""
         arrays = self.check_params(params)
         X = self.check_inputs(X)
-        values = _run(self._forward, (*arrays, X, *self._ones(X.shape[0])))
+        values = _run(self._forward, (*arrays, X))
         return dict(zip(self._forward_names, values))  # type: ignore[arg-type]
 
     def output(self, params: Mapping[str, object], X: object) -> np.ndarray:
