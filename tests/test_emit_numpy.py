@@ -300,6 +300,31 @@ def test_targets_must_suit_the_loss():
         softmax({"W1": np.ones((2, 2))}, np.ones((1, 2)), np.array([[1.0, 1.0]]))
 
 
+def test_softmax_targets_are_accepted_exactly_when_every_row_sums_to_one_within_the_tolerance():
+    """The quick check (min y ≥ 0, 1 − tol ≤ Σ_j y_j ≤ 1 + tol) agrees with the row-by-row definition, even for
+    sums a few ulps from the edge, and a refused row is named."""
+    model = compile(MLP([2, 2], output="softmax", loss="cross_entropy", activation="identity"))
+    W, X = {"W1": np.ones((2, 2))}, np.ones((1, 2))
+    tolerance = 1e-9 * 2
+    for edge in (1.0 - tolerance, 1.0 + tolerance):
+        total = edge
+        for _ in range(4):
+            total = np.nextafter(total, 0.0)
+        for _ in range(9):
+            Y = np.array([[0.25, total - 0.25]])
+            inside = abs(Y.sum() - 1.0) <= tolerance
+            if inside:
+                assert np.isfinite(model(W, X, Y)[0])
+            else:
+                with pytest.raises(DataError, match="Y row 0 is not a one-hot"):
+                    model(W, X, Y)
+            total = np.nextafter(total, 2.0)
+    with pytest.raises(DataError, match="Y row 1 is not a one-hot"):
+        model(W, np.ones((3, 2)), np.array([[1.0, 0.0], [0.5, 0.5 + 3 * tolerance], [0.0, 1.0]]))
+    with pytest.raises(DataError, match="Y row 0 is not a one-hot"):
+        model(W, X, np.array([[1.5, -0.5]]))
+
+
 def test_generated_source_is_plain_numpy_and_runs_on_its_own():
     model = compile(MLP([2, 3, 2], activation="sigmoid", bias=True, output="softmax", loss="kl"))
     tree = ast.parse(model.source)
