@@ -300,6 +300,31 @@ def test_targets_must_suit_the_loss():
         softmax({"W1": np.ones((2, 2))}, np.ones((1, 2)), np.array([[1.0, 1.0]]))
 
 
+def test_softmax_targets_are_accepted_exactly_when_every_row_sums_to_one_within_the_tolerance():
+    """The quick check (min y ≥ 0, 1 − tol ≤ Σ_j y_j ≤ 1 + tol) agrees with the row-by-row definition, even for
+    sums a few ulps from the edge, and a refused row is named."""
+    model = compile(MLP([2, 2], output="softmax", loss="cross_entropy", activation="identity"))
+    W, X = {"W1": np.ones((2, 2))}, np.ones((1, 2))
+    tolerance = 1e-9 * 2
+    for edge in (1.0 - tolerance, 1.0 + tolerance):
+        total = edge
+        for _ in range(4):
+            total = np.nextafter(total, 0.0)
+        for _ in range(9):
+            Y = np.array([[0.25, total - 0.25]])
+            inside = abs(Y.sum() - 1.0) <= tolerance
+            if inside:
+                assert np.isfinite(model(W, X, Y)[0])
+            else:
+                with pytest.raises(DataError, match="Y row 0 is not a one-hot"):
+                    model(W, X, Y)
+            total = np.nextafter(total, 2.0)
+    with pytest.raises(DataError, match="Y row 1 is not a one-hot"):
+        model(W, np.ones((3, 2)), np.array([[1.0, 0.0], [0.5, 0.5 + 3 * tolerance], [0.0, 1.0]]))
+    with pytest.raises(DataError, match="Y row 0 is not a one-hot"):
+        model(W, X, np.array([[1.5, -0.5]]))
+
+
 def test_generated_source_is_plain_numpy_and_runs_on_its_own():
     model = compile(MLP([2, 3, 2], activation="sigmoid", bias=True, output="softmax", loss="kl"))
     tree = ast.parse(model.source)
@@ -442,6 +467,33 @@ def test_large_and_small_batches_use_both_forms_of_sigma_and_agree():
         np.testing.assert_allclose(grads[key], sum(part[1][key] for part in parts), rtol=1e-12, atol=1e-14)
 
 
+@pytest.mark.parametrize("loss", ["cross_entropy", "kl"])
+def test_many_short_softmax_rows_take_the_transposed_row_maximum_and_agree_with_autograd_and_one_row_calls(loss):
+    """Above 64 rows of fewer than 64 outputs the row maximum is taken down a transposed copy and the row sums
+    by a product with ones; one-row calls take the row-wise reduction.  Both agree with autograd, at |z| = 1000 too."""
+    net = MLP([3, 4, 3], activation="tanh", bias=True, output="softmax", loss=loss)
+    model = compile(net)
+    assert "M = maximum.reduce(A2.T.copy(), axis=0).reshape(-1, 1)" in model.source
+    assert "M = maximum.reduce(A2, axis=1, keepdims=True)" in model.source and "SUMS = dot(EXPS, ones((EXPS.shape[1], 1)))" in model.source
+    rng = np.random.default_rng(8)
+    params, X, Y = _problem(net, model, rng, n=100)
+    Y = rng.dirichlet(np.ones(3), size=100) if loss == "kl" else Y  # probability rows: Σ_j y_j is used, not assumed 1
+    for scale in (1.0, 1000.0 / np.abs(model.forward(params, X)["z2"]).max()):
+        params["W2"], params["b2"] = params["W2"] * scale, params["b2"] * scale
+        with np.errstate(over="raise", invalid="raise", divide="raise"):
+            E, grads = model(params, X, Y)
+            parts = [model(params, X[i : i + 1], Y[i : i + 1]) for i in range(100)]
+        assert np.isfinite(E) and E == pytest.approx(sum(part[0] for part in parts), rel=1e-12)
+        for key in params:
+            np.testing.assert_allclose(grads[key], sum(part[1][key] for part in parts), rtol=1e-10, atol=1e-10)
+    params["W2"], params["b2"] = params["W2"] / scale, params["b2"] / scale
+    E, grads = model(params, X, Y)
+    expected = autograd_reference.gradients(params, X, Y, _names(net), net.loss.name, net.softmax)
+    assert E == pytest.approx(autograd_reference.total_error(params, X, Y, _names(net), net.loss.name, net.softmax), rel=1e-12)
+    for key in params:
+        np.testing.assert_allclose(grads[key], expected[key], rtol=1e-10, atol=1e-12)
+
+
 def test_the_printed_statements_are_run_on_symbols_and_a_wrong_lowering_is_refused(monkeypatch):
     from collections import Counter
 
@@ -468,3 +520,20 @@ def test_the_printed_statements_are_run_on_symbols_and_a_wrong_lowering_is_refus
     monkeypatch.setattr(elementwise._Lowering, "__init__", careless)
     with pytest.raises(NotSupportedError, match="overwrite A"):
         elementwise.lower(D + 2 * A, kinds, writable={"D"})
+
+
+def test_doubling_in_place_is_printed_as_an_addition_that_rounds_exactly_like_the_product():
+    """``R *= 2.0`` is printed ``R += R`` (no scalar to convert): x + x and 2·x are the same float, overflow included."""
+    from symbackprop.emit.elementwise import Op, execute, print_ops
+
+    op = Op("mul", "R", ("R", sp.Integer(2)), True)
+    assert print_ops([op]) == ["    R += R"] and execute([op], ["R"])["R"] == 2 * sp.Symbol("R")
+    assert print_ops([Op("mul", "R", ("R", sp.Integer(3)), True)]) == ["    R *= 3.0"]
+    values = np.concatenate([np.random.default_rng(5).normal(size=1000) * 10.0 ** np.arange(-300, 300, 0.6), [0.0, -0.0, 5e-324, 1e308]])
+    doubled = values.copy()
+    with np.errstate(over="ignore"):
+        doubled += doubled
+        assert np.array_equal(doubled, values * 2.0)
+    assert doubled[-1] == np.inf and np.signbit(doubled[-3])
+    model = compile(MLP([2, 2, 1], activation="sigmoid", bias=True))
+    assert "R += R" in model.source and "R *= 2.0" not in model.source

@@ -147,6 +147,15 @@ def _logistic_cancellation_holds() -> bool:
     return sp.cancel(delta * a * (1 - a) - (a - (1 + y) / 2)) == 0
 
 
+_NARROW_ROWS = 64  # below this width (and above this many rows) a row maximum is taken down a transposed copy
+
+
+def _row_sums(array: str) -> str:
+    """Σ over each row as one BLAS product with a column of ones, shape (n, 1): 2–4× faster than
+    ``numpy.add.reduce(…, axis=1)`` on short rows (the sum of a row of the softmax output, or of the targets)."""
+    return f"numpy.dot({array}, numpy.ones(({array}.shape[1], 1)))"
+
+
 # --- from entry-wise formulas to array templates ----------------------------------------------------------
 Families = Mapping[sp.Symbol, Sequence[sp.Symbol]]
 
@@ -304,9 +313,16 @@ class _ProgramBuilder:
         """q = softmax(a^L) and log Σ_r exp(a^L_r), with the row maximum m subtracted (checked on the template's entries)."""
         net, L = self.net, self.net.depth
         last = f"A{L}"
-        self.code("M", [f"M = numpy.maximum.reduce({last}, axis=1, keepdims=True)"], [last], "m = max_r a^L_r, subtracted for stability", kind=ROW)
+        # NumPy reduces short rows slowly (14 µs for 256 rows of 10, against 5 µs down the columns of a transposed copy)
+        row_max = [
+            f"if {last}.shape[1] < {_NARROW_ROWS} < {last}.shape[0]:  # many short rows: reduce down the columns of a copy",
+            f"    M = numpy.maximum.reduce({last}.T.copy(), axis=0).reshape(-1, 1)",
+            "else:",
+            f"    M = numpy.maximum.reduce({last}, axis=1, keepdims=True)",
+        ]
+        self.code("M", row_max, [last], "m = max_r a^L_r, subtracted for stability", kind=ROW)
         self.formula("EXPS", sp.exp(sp.Symbol(last) - sp.Symbol("M")), "exp(a^L_j − m) ≤ 1")
-        self.code("SUMS", ["SUMS = numpy.add.reduce(EXPS, axis=1, keepdims=True)"], ["EXPS"], "Σ_r exp(a^L_r − m) ≥ 1", kind=ROW)
+        self.code("SUMS", [f"SUMS = {_row_sums('EXPS')}"], ["EXPS"], "Σ_r exp(a^L_r − m) ≥ 1", kind=ROW)
         self.formula("Q", sp.Symbol("EXPS") / sp.Symbol("SUMS"), "q_j = exp(a^L_j) / Σ_r exp(a^L_r) (L18)")
         self.formula("LSE", sp.Symbol("M") + sp.log(sp.Symbol("SUMS")), "log Σ_r exp(a^L_r)", kind=ROW)
         a = list(net.a(L))
@@ -440,7 +456,7 @@ class _ProgramBuilder:
         self.add(_Statement("E", frozenset(uses), f"E = Σ_i e^i, e = {net.loss.name} loss", SCALAR, template=loss, total=True, plus=plus))
         if "SY" in _names_in(error):
             self.program.data_names.insert(0, "SY")
-            self.code("SY", ["SY = numpy.add.reduce(Y, axis=1, keepdims=True)"], ["Y"], "Σ_j y_j, once per data set", kind=ROW)
+            self.code("SY", [f"SY = {_row_sums('Y')}"], ["Y"], "Σ_j y_j, once per data set", kind=ROW)
         if letter == "D":
             self.formula(f"D{L}", error, f"δ^{L} = ∂e/∂a^{L}")
             self.diag_product(L)
