@@ -5,7 +5,9 @@
    workers could reach — two forked processes grading half each in-process, with no messages, limits or
    batches — in interleaved rounds of one run, with the CPU seconds each used and the load average.
    Target (issue 15): two workers ≥ 1.8× in-process; read it against the ideal's ratio in the same run,
-   which is what the machine allows (on 2 shared cores, other work takes a share of both).
+   which is what the machine allows.  "cores busy" (CPU seconds / wall seconds) shows what the machine
+   gave: Linux shares the CPU fairly between sessions (autogroup), so while another session keeps one
+   core busy, two workers share the other one and no pool can beat one process by much.
 2. A cold ``symbackprop check`` end to end (a fresh interpreter, the lark tables cached on disk), beside a
    bare ``import sympy`` in the same run.  Target: ≤ 0.3 s.
 
@@ -157,7 +159,8 @@ def test_grading_1000_answers_in_process_against_pools_of_one_and_two_workers():
         lines.append(
             f"  {name:<16}: {statistics.median(seconds[name]):5.2f} s [{min(seconds[name]):.2f}-{max(seconds[name]):.2f}]"
             f" = {1000 / statistics.median(seconds[name]):4.0f} answers/s, {statistics.median(ratios):.2f}x in-process"
-            f" [{min(ratios):.2f}-{max(ratios):.2f}], CPU {statistics.median(cpu[name]):.2f} s"
+            f" [{min(ratios):.2f}-{max(ratios):.2f}], CPU {statistics.median(cpu[name]):.2f} s,"
+            f" {statistics.median(c / s for c, s in zip(cpu[name], seconds[name])):.2f} cores busy"
         )
     pool_to_ideal = [i / t for i, t in zip(seconds["ideal 2 halves"], seconds["2 workers"])]
     lines.append(
