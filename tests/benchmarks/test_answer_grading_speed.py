@@ -162,6 +162,14 @@ def test_grading_1000_answers_in_process_against_pools_of_one_and_two_workers():
             f" [{min(ratios):.2f}-{max(ratios):.2f}], CPU {statistics.median(cpu[name]):.2f} s,"
             f" {statistics.median(c / s for c, s in zip(cpu[name], seconds[name])):.2f} cores busy"
         )
+    for number in range(ROUNDS):
+        ratio = {name: serial[number] / seconds[name][number] for name in CONFIGURATIONS}
+        busy = [cpu[name][number] / seconds[name][number] for name in CONFIGURATIONS]
+        lines.append(
+            f"  round {number + 1}: 1 worker {ratio['1 worker']:.2f}x, 2 workers {ratio['2 workers']:.2f}x, ideal"
+            f" {ratio['ideal 2 halves']:.2f}x in-process; cores busy {' / '.join(f'{value:.2f}' for value in busy)}"
+            " (in-process / 1 / 2 / ideal)"
+        )
     pool_to_ideal = [i / t for i, t in zip(seconds["ideal 2 halves"], seconds["2 workers"])]
     lines.append(
         f"  2 workers reach {statistics.median(pool_to_ideal):.2f} [{min(pool_to_ideal):.2f}-{max(pool_to_ideal):.2f}]"
