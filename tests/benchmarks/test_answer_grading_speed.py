@@ -93,7 +93,7 @@ def _grade(workers: int, rows) -> list:  # noqa: ANN001
 def _ideal_two_halves(rows) -> list:  # noqa: ANN001
     """The best two processes can do in this run: the same warm-up as grade_answers, then two forked
     processes each grading half of the answers in-process — no batches, no limits, no messages but one
-    list of verdicts at the end."""
+    list of results at the end."""
     net = _fresh_net()
     tasks = [(row[0], row[1], row[2]) for row in rows]
     warm_network(net, [task[2] for task in tasks])
@@ -141,12 +141,12 @@ def test_grading_1000_answers_in_process_against_pools_of_one_and_two_workers():
             graded[name] = run(rows)
             seconds[name].append(time.perf_counter() - started)
             cpu[name].append(_cpu_seconds() - cpu_started)
-    reference = [item.verdict for item in graded["in this process"]]
-    assert all([item.verdict for item in found] == reference for found in graded.values())
+    reference = [(item.verdict, item.mistake) for item in graded["in this process"]]
+    assert all([(item.verdict, item.mistake) for item in found] == reference for found in graded.values())
     load_after = os.getloadavg()
     serial = seconds["in this process"]
     counts: dict[str, int] = {}
-    for verdict in reference:
+    for verdict, _ in reference:
         counts[verdict] = counts.get(verdict, 0) + 1
     times = sorted(item.seconds for item in graded["in this process"])
     lines = [
