@@ -73,9 +73,9 @@ def run(args: argparse.Namespace) -> int:
         else:
             if args.parameter:
                 raise SpecError("--parameter needs a network (--sizes …); the lecture's notes fix their own")
-            from ..lecture import story
+            from ..lecture.figures import prefetch_notes
 
-            story.prefetch("general_proof", "norm_study:False")  # on the other core, while the rest is built
+            prefetch_notes(figures=not args.sections)  # on the other core, while the rest is built
             lecture = DERIVATIONS["lecture.tex"]
             sections, title = lecture.sections(), lecture.title
         notes = read_notes(args.notes) if args.notes else None

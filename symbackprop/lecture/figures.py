@@ -9,6 +9,8 @@ them as PDF files, ``symbackprop demo`` and ``symbackprop claims --plot`` write 
 
 from __future__ import annotations
 
+import functools
+import io
 from pathlib import Path
 from typing import TYPE_CHECKING, Callable
 
@@ -18,7 +20,7 @@ from . import story
 if TYPE_CHECKING:  # pragma: no cover
     from matplotlib.figure import Figure as MatplotlibFigure
 
-__all__ = ["paths_figure", "norms_figure", "schedules_figure", "FIGURES", "figure_file", "write_figure"]
+__all__ = ["paths_figure", "norms_figure", "schedules_figure", "FIGURES", "figure_file", "figure_pdf", "write_figure", "prefetch_notes"]
 
 
 def paths_figure() -> "MatplotlibFigure":
@@ -72,7 +74,23 @@ def figure_file(name: str) -> Figure:
     return Figure(name, lambda path: _save_pdf(name, path))
 
 
+def figure_pdf(name: str) -> bytes:
+    """The figure ``name`` as the PDF file the notes include (no date in it: the same bytes every time)."""
+    buffer = io.BytesIO()
+    FIGURES[name]().savefig(buffer, format="pdf", metadata={"Creator": "symbackprop", "CreationDate": None})
+    return buffer.getvalue()
+
+
+def prefetch_notes(*, figures: bool = True) -> None:
+    """Start the notes' slow parts on the other core (:func:`~symbackprop.lecture.story.prefetch`): the general
+    proof and the L14 study, which the document waits for, then — unless ``figures=False``, e.g. when only some
+    sections are written — the figure of that study, drawn there while this process builds the sections (the
+    other two figures draw on runs this process has made for the sections by then)."""
+    jobs = {"figure:norms": functools.partial(figure_pdf, "norms")} if figures else None
+    story.prefetch("general_proof", "norm_study:False", jobs=jobs)
+
+
 def _save_pdf(name: str, path: Path) -> None:
-    # ``path`` is the writer's temporary file (files.atomic_path); matplotlib writes it in place.
-    figure = FIGURES[name]()
-    figure.savefig(path, format="pdf", metadata={"Creator": "symbackprop", "CreationDate": None})
+    # ``path`` is the writer's temporary file (files.atomic_path)
+    drawn = story.prefetched(f"figure:{name}")
+    path.write_bytes(drawn if isinstance(drawn, bytes) else figure_pdf(name))

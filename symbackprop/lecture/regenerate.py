@@ -14,7 +14,7 @@ from typing import Sequence
 
 from ..emit.document import DEFAULT_TITLE, Section, build_document, write_document
 from ..files import prepare_output
-from . import story
+from .figures import prefetch_notes
 from .document import lecture_sections
 
 __all__ = ["Derivation", "DERIVATIONS", "REGENERATE_COMMAND", "regenerate", "render"]
@@ -101,7 +101,7 @@ def regenerate(directory: str | Path = "derivations", names: Sequence[str] | Non
     chosen = list(names or DERIVATIONS)
     for name in chosen:
         prepare_output(directory / name, force=force, quiet=True)
-    story.prefetch("general_proof", "norm_study:False")  # on the other core, while the rest is built
+    prefetch_notes(figures="lecture.tex" in chosen)  # on the other core, while the rest is built
     written = []
     for name in chosen:
         written.append(write_document(directory / name, DERIVATIONS[name].sections(), force=force, **_options(name)))  # type: ignore[arg-type]

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import functools
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Callable, Mapping
 
 import numpy as np
 import sympy as sp
@@ -63,6 +63,7 @@ __all__ = [
     "asymmetry",
     "general_proof",
     "prefetch",
+    "prefetched",
     "CHAIN_DEPTH",
     "UNSEEN",
 ]
@@ -298,9 +299,9 @@ def norm_study(quick: bool = False) -> tuple["LayerNorms", ...]:
 
 @functools.lru_cache(maxsize=2)
 def _norm_study(quick: bool) -> tuple["LayerNorms", ...]:
-    prefetched = _take_prefetched(f"norm_study:{quick}")
-    if prefetched is not None:
-        return prefetched
+    taken = prefetched(f"norm_study:{quick}")
+    if taken is not None:
+        return taken  # type: ignore[return-value]
     return _compute_norm_study(quick)
 
 
@@ -389,9 +390,9 @@ def asymmetry() -> "Asymmetry":
 def general_proof() -> "GeneralProof":
     """The lecture's statements proved for every depth, width and number of classes (L4, L7–L12, L14,
     L18, L19, L21, L22): one :class:`~symbackprop.general.GeneralProof`, computed once per process."""
-    prefetched = _take_prefetched("general_proof")
-    if prefetched is not None:
-        return prefetched
+    taken = prefetched("general_proof")
+    if taken is not None:
+        return taken  # type: ignore[return-value]
     return _compute_general_proof()
 
 
@@ -409,36 +410,51 @@ _PREFETCHABLE = {
     "norm_study:True": lambda: _compute_norm_study(True),
 }
 _PREFETCHED: dict[str, "concurrent.futures.Future"] = {}
+_WORKER_RESULTS: dict[str, object] | None = None  # in the prefetch worker: what it has computed so far
 
 
-def prefetch(*names: str) -> None:
-    """Start the slow, independent computations ``names`` (``"general_proof"``, ``"norm_study:False"``) in one
-    forked worker process, so that they run on another core while this process builds the rest of a
-    document.  The functions of this module then take the worker's result; where forking is unavailable,
-    or the worker fails, they compute in this process exactly as if nothing had been prefetched."""
+def prefetch(*names: str, jobs: Mapping[str, Callable[[], object]] | None = None) -> None:
+    """Start the slow, independent computations ``names`` (``"general_proof"``, ``"norm_study:False"``), then
+    ``jobs`` (other modules' work under their own names: picklable callables, e.g. a ``functools.partial``
+    of a module-level function), in one forked worker process, in that order, so that they run on another
+    core while this process builds the rest of a document.  The functions of this module (and whoever calls
+    :func:`prefetched`) then take the worker's result; where forking is unavailable, or the worker fails,
+    they compute in this process exactly as if nothing had been prefetched."""
     import concurrent.futures
     import multiprocessing
     import warnings
 
-    wanted = [name for name in names if name not in _PREFETCHED]
-    unknown = [name for name in wanted if name not in _PREFETCHABLE]
+    unknown = [name for name in names if name not in _PREFETCHABLE]
     if unknown:
         raise ValueError(f"nothing to prefetch under {unknown}; known: {sorted(_PREFETCHABLE)}")
-    if not wanted or "fork" not in multiprocessing.get_all_start_methods():
+    work: dict[str, Callable[[], object] | None] = {name: None for name in names}
+    work.update(jobs or {})
+    wanted = {name: job for name, job in work.items() if name not in _PREFETCHED}
+    if not wanted or _WORKER_RESULTS is not None or "fork" not in multiprocessing.get_all_start_methods():
         return
     with warnings.catch_warnings():
         warnings.filterwarnings("ignore", message=".*fork.*", category=DeprecationWarning)
         executor = concurrent.futures.ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("fork"))
-        for name in wanted:
-            _PREFETCHED[name] = executor.submit(_run_prefetchable, name)
+        for name, job in wanted.items():
+            _PREFETCHED[name] = executor.submit(_run_prefetchable, name, job)
     executor.shutdown(wait=False)
 
 
-def _run_prefetchable(name: str) -> object:  # pragma: no cover - runs in the worker
-    return _PREFETCHABLE[name]()
+def _run_prefetchable(name: str, job: Callable[[], object] | None) -> object:  # pragma: no cover - runs in the worker
+    global _WORKER_RESULTS
+    if _WORKER_RESULTS is None:  # the parent's futures, copied by the fork, are not this process's to wait for
+        _PREFETCHED.clear()
+        _WORKER_RESULTS = {}
+    result = (job or _PREFETCHABLE[name])()
+    _WORKER_RESULTS[name] = result  # a later job of this worker takes it instead of computing it again
+    return result
 
 
-def _take_prefetched(name: str) -> object | None:
+def prefetched(name: str) -> object | None:
+    """The result of the computation ``name`` started by :func:`prefetch`, once (None when nothing was
+    started under that name, or the worker failed: then compute it here)."""
+    if _WORKER_RESULTS is not None:
+        return _WORKER_RESULTS.get(name)
     future = _PREFETCHED.pop(name, None)
     if future is None:
         return None
