@@ -100,7 +100,14 @@ def squared_sigmoid_inplace(W: list, b: list, X: np.ndarray, Y: np.ndarray, sigm
     T = 1.0 - out
     G *= out
     G *= T
-    ones = np.ones(X.shape[0])
+    gW, gb = _sigmoid_backward_inplace(G, W, A)
+    return E, gW, gb
+
+
+def _sigmoid_backward_inplace(G: np.ndarray, W: list, A: list) -> tuple[list, list]:
+    """The backward pass of both in-place forms from G = ∂E/∂z^L (rows = samples), σ hidden layers: gradients
+    of every W and b, bias sums as products with ones, G updated in place where it is dead."""
+    ones = np.ones(G.shape[0])
     gW, gb = [None] * len(W), [None] * len(W)
     for layer in range(len(W) - 1, -1, -1):
         gW[layer] = G.T @ A[layer]
@@ -110,7 +117,7 @@ def squared_sigmoid_inplace(W: list, b: list, X: np.ndarray, Y: np.ndarray, sigm
             T = 1.0 - A[layer]
             G *= A[layer]
             G *= T
-    return E, gW, gb
+    return gW, gb
 
 
 def softmax_cross_entropy_inplace(W: list, b: list, X: np.ndarray, Y: np.ndarray, sigma_inplace=expit_inplace):
@@ -130,16 +137,7 @@ def softmax_cross_entropy_inplace(W: list, b: list, X: np.ndarray, Y: np.ndarray
     G /= sums
     G -= Y
     E += np.add.reduce(np.log(sums, sums), None)
-    ones = np.ones(X.shape[0])
-    gW, gb = [None] * len(W), [None] * len(W)
-    for layer in range(len(W) - 1, -1, -1):
-        gW[layer] = G.T @ A[layer]
-        gb[layer] = ones @ G
-        if layer:
-            G = G @ W[layer]
-            T = 1.0 - A[layer]
-            G *= A[layer]
-            G *= T
+    gW, gb = _sigmoid_backward_inplace(G, W, A)
     return E, gW, gb
 
 
