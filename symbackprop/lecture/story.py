@@ -442,8 +442,7 @@ def prefetch(*names: str, jobs: Mapping[str, Callable[[], object]] | None = None
 
 def _run_prefetchable(name: str, job: Callable[[], object] | None) -> object:  # pragma: no cover - runs in the worker
     global _WORKER_RESULTS
-    if _WORKER_RESULTS is None:  # the parent's futures, copied by the fork, are not this process's to wait for
-        _PREFETCHED.clear()
+    if _WORKER_RESULTS is None:  # from now on prefetched() answers from here: the parent's futures, copied by the fork, are not ours
         _WORKER_RESULTS = {}
     result = (job or _PREFETCHABLE[name])()
     _WORKER_RESULTS[name] = result  # a later job of this worker takes it instead of computing it again
