@@ -279,3 +279,16 @@ def test_entries_that_are_not_their_recursions_substitution_are_not_proved_by_th
     assert wrong_entries and all(entry.status == "differs" and "recursion's entry" in entry.step for entry in wrong_entries)
     honest = Gradients(net, "honest", _entries(backprop(net)), recursion=backprop_steps(net, generic=True))
     assert prove(net, honest, full_expansion=False).holds
+
+
+def test_clearing_the_caches_forgets_the_layer_steps_built_on_the_old_engine():
+    from symbackprop.derive import clear_caches
+    from symbackprop.proof_local import layer_steps
+
+    net = MLP([2, 2, 1])
+    before = layer_steps(net)
+    assert layer_steps(net) is before
+    clear_caches()
+    after = layer_steps(net)
+    assert after is not before and after.engine is not before.engine
+    assert prove(net).holds

@@ -32,9 +32,13 @@ __all__ = ["NetworkEngine", "engine_for", "clear_engines", "per_network", "deriv
 Built = TypeVar("Built")
 
 
+_PER_NETWORK_CACHES: list["weakref.WeakKeyDictionary"] = []  # every per_network cache, so clear_engines() reaches all
+
+
 def per_network(build: Callable[[MLP], Built]) -> Callable[[MLP], Built]:
     """One ``build(net)`` per network, kept while the network lives (weak keys); ``.clear()`` forgets all."""
     cache: "weakref.WeakKeyDictionary[MLP, Built]" = weakref.WeakKeyDictionary()
+    _PER_NETWORK_CACHES.append(cache)
 
     def get(net: MLP) -> Built:
         value = cache.get(net)
@@ -52,8 +56,10 @@ def engine_for(net: MLP) -> "NetworkEngine":
 
 
 def clear_engines() -> None:
-    """Forget every cached engine (the next derivation of any network starts cold)."""
-    _engines.clear()  # type: ignore[attr-defined]
+    """Forget every cached engine and everything cached per network on top of one (the next derivation of
+    any network starts cold, and nothing built on a forgotten engine outlives it)."""
+    for cache in _PER_NETWORK_CACHES:
+        cache.clear()
 
 
 def derivative_atom(layer: int, i: int) -> se.Symbol:
