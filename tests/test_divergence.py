@@ -96,3 +96,16 @@ def test_gibbs_inequality_random_check_is_nonnegative():
 def test_kl_treats_zero_probabilities_as_contributing_nothing():
     assert D.kl([sp.Integer(1), sp.Integer(0)], [sp.Rational(1, 2)] * 2) == sp.log(2)
     assert np.isfinite(float(D.negative_entropy([sp.Integer(0), sp.Integer(1)])))
+
+
+def test_log_sign_refuses_before_building_an_astronomically_large_rational():
+    from symbackprop.answers.counterexamples import check_triangle, parse_yes_no
+    from symbackprop.errors import LimitError
+
+    huge = sp.log(2) / 999983 - sp.log(3) / 999979
+    with pytest.raises(LimitError, match="bits"):
+        D.log_sign(huge)
+    answer = parse_yes_no("no; p=(1/999983, 999982/999983), q=(1/999979, 999978/999979), r=(1/999961, 999960/999961)")
+    with pytest.raises(LimitError, match="smaller denominators"):
+        check_triangle(answer)
+    assert D.log_sign(sp.log(3) / 7 - sp.log(2) / 5)[0] == 1  # 3^5 = 243 > 2^7 = 128: small ones still decided

@@ -11,6 +11,7 @@ import math
 
 import sympy as sp
 
+from ..errors import LimitError
 from ..losses import get_loss, softmax
 from ..network import MLP
 from ..printing import LecturePrinter, lecture_printer
@@ -106,6 +107,10 @@ def kl(p: tuple[sp.Expr, ...], q: tuple[sp.Expr, ...]) -> sp.Expr:
     return sp.expand(sp.expand_log(value, force=True))
 
 
+LOG_SIGN_BITS = 1_000_000
+"""The largest R (in bits of numerator plus denominator) :func:`log_sign` builds: a few milliseconds of work."""
+
+
 def log_sign(value: sp.Expr) -> tuple[int, sp.Rational, int]:
     """Exact sign of Σ c_i log t_i (rationals c_i, t_i > 0): writes it as (1/N) log R with R rational.
 
@@ -124,6 +129,12 @@ def log_sign(value: sp.Expr) -> tuple[int, sp.Rational, int]:
             raise ValueError(f"not a rational combination of logs of rationals: {term}")
         coefficients[rest.args[0]] = coefficients.get(rest.args[0], sp.Integer(0)) + coefficient
     N = math.lcm(*[int(c.q) for c in coefficients.values()]) if coefficients else 1
+    bits = sum(abs(c * N) * (int(t.p).bit_length() + int(t.q).bit_length()) for t, c in coefficients.items())
+    if bits > LOG_SIGN_BITS:  # R's numerator and denominator would have this many bits: refuse before building them
+        raise LimitError(
+            f"deciding the sign of this sum of logarithms exactly needs rationals of about {int(bits):,} bits (the limit is "
+            f"{LOG_SIGN_BITS:,}); use probabilities with smaller denominators"
+        )
     R = sp.Integer(1)
     for base, coefficient in coefficients.items():
         R *= base ** (coefficient * N)
