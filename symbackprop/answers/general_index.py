@@ -235,9 +235,11 @@ def check_general(net: MLP, target: GeneralTarget, text: str, *, conventions: tu
         if sp.expand(candidate - other_scale * _formal(model_text)) == 0:
             mismatch = "+".join(other) or "lecture"
             break
-    failure, count = _first_failing_instance(net, target, body, conventions, time_limit)
+    failure, count, proved = _first_failing_instance(net, target, body, conventions, time_limit)
     if failure is None and not mismatch:
-        return GeneralVerdict(UNDECIDED, f"proved at each of the {count} instances (every layer and neuron of the network {list(net.sizes)}), "
+        checked = (f"proved at each of the {count} instances" if proved == count else
+                   f"proved at {proved} of the {count} instances and not refuted at the others")
+        return GeneralVerdict(UNDECIDED, f"{checked} (every layer and neuron of the network {list(net.sizes)}), "
                                          "but not shown as a formula for every ℓ, i: write it with δ^ℓ_i and φ'(z^ℓ_i)", instances=count)
     where = failure or "as a formula in ℓ, i"
     if mismatch:
@@ -253,9 +255,10 @@ def check_general(net: MLP, target: GeneralTarget, text: str, *, conventions: tu
     return GeneralVerdict(WRONG, f"not equal {where}", instances=count)
 
 
-def _first_failing_instance(net: MLP, target: GeneralTarget, body: str, conventions: tuple[str, ...], time_limit: float) -> tuple[str | None, int]:
-    """The first instance (ℓ, i, j) of ``net`` where the answer differs from the direct derivative, exactly."""
-    count = 0
+def _first_failing_instance(net: MLP, target: GeneralTarget, body: str, conventions: tuple[str, ...], time_limit: float) -> tuple[str | None, int, int]:
+    """The first instance (ℓ, i, j) of ``net`` where the answer differs from the direct derivative, exactly;
+    how many instances were checked, and how many of them were proved equal (not only sampled)."""
+    count = proved = 0
     instances = []
     for layer in range(1, net.depth + 1):
         columns = range(1, net.sizes[layer - 1] + 1) if target.kind == "w" else [None]
@@ -268,9 +271,10 @@ def _first_failing_instance(net: MLP, target: GeneralTarget, body: str, conventi
             expression = parse_answer(net, _instantiate(body, values, formal=False))
         except AnswerSyntaxError as error:
             first = str(error).splitlines()[0]
-            return f"at ℓ = {layer}, i = {i}" + (f", j = {j}" if j else "") + f" ({first})", count
+            return f"at ℓ = {layer}, i = {i}" + (f", j = {j}" if j else "") + f" ({first})", count, proved
         verdict = check_quantity(net, Quantity(target.kind, layer, i, j), expression, conventions=conventions, time_limit=budget)
         count += 1
+        proved += verdict.status == CORRECT
         if verdict.status == WRONG:
-            return f"at ℓ = {layer}, i = {i}" + (f", j = {j}" if j else "") + " (exact counterexample in the network " + str(list(net.sizes)) + ")", count
-    return None, count
+            return f"at ℓ = {layer}, i = {i}" + (f", j = {j}" if j else "") + " (exact counterexample in the network " + str(list(net.sizes)) + ")", count, proved
+    return None, count, proved

@@ -26,7 +26,7 @@ from .matrix_notation import strip_wrappers
 
 __all__ = ["ValueMutation", "ValueVerdict", "parse_value", "check_value", "exactly_equal"]
 
-CORRECT, WRONG, UNDECIDED = AnswerStatus.CORRECT, AnswerStatus.WRONG, AnswerStatus.TIMEOUT
+CORRECT, WRONG, UNDECIDED = AnswerStatus.CORRECT, AnswerStatus.WRONG, AnswerStatus.UNDECIDED
 _DIGITS = 50
 
 
