@@ -37,6 +37,7 @@ __all__ = [
     "NormCurve",
     "gradient_norms_figure",
     "METHOD_STYLE",
+    "PDF_METADATA",
 ]
 
 METHOD_STYLE = {
@@ -45,7 +46,6 @@ METHOD_STYLE = {
     "sgd": dict(color="#2ca02c", linestyle="-"),
     "minibatch": dict(color="#9467bd", linestyle="-."),
 }
-_STYLE = METHOD_STYLE
 METHOD_LABEL = {"gd": "GD, fixed step", "gd-exact": "GD, exact line search", "sgd": "SGD", "minibatch": "mini-batch SGD"}
 
 
@@ -84,6 +84,10 @@ def log_axis(axes: object, which: str = "y") -> None:
     axis.set_minor_locator(NullLocator())
 
 
+PDF_METADATA = {"Creator": "symbackprop", "CreationDate": None}
+"""What every PDF figure carries: recognisably ours (files.py), and no date, so the same figure gives the same bytes."""
+
+
 def check_plot_path(path: str | Path, *, inputs: Iterable[str | os.PathLike] = (), force: bool = False) -> Path:
     """A figure's path, checked before any work is done for it: it ends in .png or .pdf and may be written
     under the output policy (its folder is created if missing).  Raises :class:`~symbackprop.errors.DataError`
@@ -105,12 +109,9 @@ def save_figure(
     """Write ``figure`` to ``path`` (``.png`` or ``.pdf``) under :mod:`symbackprop.files`' policy: never over
     ``inputs`` or a file symbackprop did not write (unless ``force``), atomically, with a missing folder
     created; the file's metadata (PNG Software, PDF Creator) names symbackprop."""
-    path = Path(path)
+    path = check_plot_path(path, inputs=inputs, force=force)
     kind = path.suffix.lower().lstrip(".")
-    if kind not in ("png", "pdf"):
-        raise DataError(f"a figure is written as PNG or PDF: give a file name ending in .png or .pdf, got {path.name!r}")
-    path = prepare_output(path, inputs=inputs, force=force)
-    metadata = {"Software": PNG_SOFTWARE} if kind == "png" else {"Creator": "symbackprop", "CreationDate": None}
+    metadata = {"Software": PNG_SOFTWARE} if kind == "png" else PDF_METADATA
     try:
         with atomic_path(path) as temporary:
             figure.savefig(temporary, dpi=dpi, format=kind, metadata=metadata)

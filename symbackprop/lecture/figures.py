@@ -76,8 +76,10 @@ def figure_file(name: str) -> Figure:
 
 def figure_pdf(name: str) -> bytes:
     """The figure ``name`` as the PDF file the notes include (no date in it: the same bytes every time)."""
+    from ..plots import PDF_METADATA
+
     buffer = io.BytesIO()
-    FIGURES[name]().savefig(buffer, format="pdf", metadata={"Creator": "symbackprop", "CreationDate": None})
+    FIGURES[name]().savefig(buffer, format="pdf", metadata=PDF_METADATA)
     return buffer.getvalue()
 
 
@@ -92,5 +94,12 @@ def prefetch_notes(*, figures: bool = True) -> None:
 
 def _save_pdf(name: str, path: Path) -> None:
     # ``path`` is the writer's temporary file (files.atomic_path)
+    path.write_bytes(_drawn_pdf(name))
+
+
+@functools.lru_cache(maxsize=None)
+def _drawn_pdf(name: str) -> bytes:
+    """One drawing per figure and process, however many documents include it (``derive --all`` writes the
+    same three figures for several documents): the prefetch worker's, or drawn here."""
     drawn = story.prefetched(f"figure:{name}")
-    path.write_bytes(drawn if isinstance(drawn, bytes) else figure_pdf(name))
+    return drawn if isinstance(drawn, bytes) else figure_pdf(name)
