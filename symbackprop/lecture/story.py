@@ -299,10 +299,7 @@ def norm_study(quick: bool = False) -> tuple["LayerNorms", ...]:
 
 @functools.lru_cache(maxsize=2)
 def _norm_study(quick: bool) -> tuple["LayerNorms", ...]:
-    taken = prefetched(f"norm_study:{quick}")
-    if taken is not None:
-        return taken  # type: ignore[return-value]
-    return _compute_norm_study(quick)
+    return _prefetched_or_computed(f"norm_study:{quick}")  # type: ignore[return-value]
 
 
 def _compute_norm_study(quick: bool) -> tuple["LayerNorms", ...]:
@@ -390,10 +387,7 @@ def asymmetry() -> "Asymmetry":
 def general_proof() -> "GeneralProof":
     """The lecture's statements proved for every depth, width and number of classes (L4, L7–L12, L14,
     L18, L19, L21, L22): one :class:`~symbackprop.general.GeneralProof`, computed once per process."""
-    taken = prefetched("general_proof")
-    if taken is not None:
-        return taken  # type: ignore[return-value]
-    return _compute_general_proof()
+    return _prefetched_or_computed("general_proof")  # type: ignore[return-value]
 
 
 def _compute_general_proof() -> "GeneralProof":
@@ -447,6 +441,11 @@ def _run_prefetchable(name: str, job: Callable[[], object] | None) -> object:  #
     result = (job or _PREFETCHABLE[name])()
     _WORKER_RESULTS[name] = result  # a later job of this worker takes it instead of computing it again
     return result
+
+
+def _prefetched_or_computed(name: str) -> object:
+    taken = prefetched(name)
+    return taken if taken is not None else _PREFETCHABLE[name]()
 
 
 def prefetched(name: str) -> object | None:
