@@ -244,3 +244,12 @@ def test_bad_parameters_and_bad_answers_raise_clear_errors():
     with pytest.raises(AnswerSyntaxError, match="unexpected character") as caught:
         check_answer(SIGMOID, "b^2_1", "x_1 $ y_1")
     assert caught.value.position == 4 and isinstance(caught.value, ValueError)
+
+
+def test_a_named_mistake_keeps_the_case_of_a_greek_first_letter_in_every_answer_kind():
+    from symbackprop.answers.check import parse_answer
+    from symbackprop.answers.quantities import check_quantity, quantity
+
+    net = MLP([2, 2, 1])
+    verdict = check_quantity(net, quantity(net, "z^2_1"), parse_answer(net, "2*(a^2_1-y_1)*phi'(z^2_1)*phi'(z^2_1)"))
+    assert verdict.mistake is not None and verdict.mistake.label == "φ'(z^2_1) appears twice"

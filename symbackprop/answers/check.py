@@ -35,7 +35,7 @@ from ..parse import Limits, equation_parts, parse_expression
 from ..printing import sympy_latex
 from ..statuses import AnswerStatus
 from .context import PRECISION, AnswerContext, Point, context_for
-from .forms import SCALARS, Form, correct_form, mutations
+from .forms import SCALARS, Form, capitalised, correct_form, mutations
 
 __all__ = ["Verdict", "Mistake", "AnswerCounterexample", "check_answer", "parse_answer", "warm_context", "exact_match", "ANSWER_TERM_LIMIT"]
 
@@ -596,11 +596,11 @@ def _mistake(form: Form, factor: sp.Rational, scalar_code: str, scalar_label: st
         "extra_factor_2": "There is one factor 2, from differentiating the square in e.",
     }
     if form.code == "correct":
-        code, label = scalar_code, _capitalised(scalar_label)
+        code, label = scalar_code, capitalised(scalar_label)
         explanation = " ".join(scalar_explanation[part] for part in scalar_code.split("+"))
     else:
         code = form.code + (f"+{scalar_code}" if scalar_code else "")
-        label = _capitalised(form.label) + (f", and {scalar_label}" if scalar_label else "")
+        label = capitalised(form.label) + (f", and {scalar_label}" if scalar_label else "")
         explanation = form.explanation + (
             " " + " ".join(scalar_explanation[part] for part in scalar_code.split("+")) if scalar_code else ""
         )
@@ -613,6 +613,3 @@ def exact_match(context: AnswerContext, lhs: se.Basic, rhs: se.Basic) -> str | N
     return _identical(context, lhs, rhs)
 
 
-def _capitalised(label: str) -> str:
-    """The first letter in upper case when it is a Latin one: φ, σ and δ are symbols and keep their case."""
-    return label[0].upper() + label[1:] if label[:1].isascii() else label

@@ -19,7 +19,7 @@ from .. import notation
 from ..network import MLP
 from .context import AnswerContext
 
-__all__ = ["Form", "Block", "correct_form", "mutations", "SCALARS"]
+__all__ = ["Form", "Block", "correct_form", "mutations", "SCALARS", "capitalised"]
 
 
 @dataclass(frozen=True)
@@ -294,3 +294,9 @@ def mutations(context: AnswerContext, parameter: sp.Symbol) -> list[Form]:
                     (dprime, delta, wrong),
                 )
     return found
+
+
+def capitalised(label: str) -> str:
+    """A mistake's label with its first letter in upper case when it is a Latin one: φ, σ and δ are symbols
+    and keep their case (``"φ'(z) appears twice"`` stays as it is)."""
+    return label[0].upper() + label[1:] if label[:1].isascii() else label

@@ -32,7 +32,7 @@ from ..statuses import AnswerStatus
 from .check import AnswerCounterexample, Mistake, exact_match
 from .context import PRECISION, AnswerContext, context_for
 from .conventions import LECTURE, Reading, describe, reading, readings
-from .forms import SCALARS, correct_form, mutations
+from .forms import SCALARS, capitalised, correct_form, mutations
 
 __all__ = ["Quantity", "QuantityVerdict", "quantity", "check_quantity", "model_answer", "reference_value", "PRIME_NAMES"]
 
@@ -403,11 +403,11 @@ def _diagnose(context: AnswerContext, q: Quantity, way: Reading, candidate: se.B
             if exact_match(context, guess, candidate) is None:
                 continue
             if form.code == "correct":
-                code, label = scalar_code, scalar_label[0].upper() + scalar_label[1:]
+                code, label = scalar_code, capitalised(scalar_label)
                 why = _SCALAR_WHY[scalar_code]
             else:
                 code = form.code + (f"+{scalar_code}" if scalar_code else "")
-                label = form.label[0].upper() + form.label[1:] + (f", and {scalar_label}" if scalar_label else "")
+                label = capitalised(form.label) + (f", and {scalar_label}" if scalar_label else "")
                 why = form.explanation + (f" {_SCALAR_WHY[scalar_code]}" if scalar_code else "")
             prefix = {1: "", -1: "−", sp.Rational(1, 2): "½ ", sp.Rational(-1, 2): "−½ ", 2: "2 ", -2: "−2 "}[factor]
             shown = prefix + (f"({form.plain})" if prefix and " " in form.plain else form.plain)
