@@ -87,7 +87,8 @@ def exact_decision(
     residual = se.expand(difference)
     if residual == 0:
         return Decision(CONCRETE_IDENTITY)
-    if not _is_polynomial(residual):
+    polynomial = _is_polynomial(residual)
+    if not polynomial:
         # over a common denominator of the *unexpanded* difference: expanding first would give each power
         # of a denominator its own term, and their product can be enormous
         numerator, _ = difference.as_numer_denom()
@@ -98,7 +99,7 @@ def exact_decision(
         return Decision(PATTERN_IDENTITY)
     if patterns.identical is False:
         return Decision(None, patterns.witness)
-    if sympy_fallback and not _is_polynomial(residual):
+    if sympy_fallback and not polynomial:
         rational = engine.to_sympy(residual, display=False)
         if sp.count_ops(rational) <= _RATIONAL_FALLBACK_LIMIT and sp.cancel(sp.together(rational)) == 0:
             return Decision(SYMPY_RATIONAL_IDENTITY)
