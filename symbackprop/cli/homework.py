@@ -9,6 +9,8 @@ import sys
 import time
 from pathlib import Path
 
+from .options import natural, positive_seconds
+
 __all__ = ["register_homework", "run_homework", "register_grade", "run_grade"]
 
 
@@ -87,19 +89,14 @@ def register_grade(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--gradescope", metavar="results.json", help="Gradescope autograder results for one submission")
     parser.add_argument("--student", metavar="ID", help="the student whose Gradescope results are written (default: the only one)")
     parser.add_argument("--report", metavar="report.pdf", help="the class report: score distribution, named mistakes per part")
-    parser.add_argument("--jobs", type=int, default=2, metavar="N", help="worker processes (default 2; 0 grades in this process)")
-    parser.add_argument("--time-limit", type=float, default=10.0, metavar="S", help="seconds per answer (default 10)")
+    parser.add_argument("--jobs", type=natural, default=2, metavar="N", help="worker processes (default 2; 0 grades in this process)")
+    parser.add_argument("--time-limit", type=positive_seconds, default=10.0, metavar="S", help="seconds per answer (default 10)")
     parser.add_argument("--force", action="store_true", help="replace existing files that symbackprop did not write")
 
 
 def run_grade(args: argparse.Namespace) -> int:
-    from ..errors import SpecError
     from ..homework.gradebook import grade_submissions, read_submissions, read_variants, write_outputs
 
-    if not args.time_limit > 0:
-        raise SpecError("--time-limit must be a positive number of seconds")
-    if args.jobs < 0:
-        raise SpecError("--jobs must be 0 (grade in this process) or more")
     started = time.perf_counter()
     variants = read_variants(args.variants)
     if args.db is not None:
