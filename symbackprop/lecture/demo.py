@@ -14,7 +14,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
-from ..derive import backprop, direct
 from ..errors import LatexError, ToolNotFoundError
 from ..notation import plain, plain_name
 from . import story
@@ -71,8 +70,8 @@ def run_demo(
     echo("1. Backpropagation on the simple example, and on the example network of the recursion: derived twice, proved equal")
     simple, deep = story.derivation("simple"), story.derivation("deep")
     weight = simple.net.parameter("w^1_11")
-    echo(f"   backprop  ∂e/∂{plain_name(weight.name)} = {plain(backprop(simple.net)[weight])}")
-    echo(f"   direct    ∂e/∂{plain_name(weight.name)} = {plain(direct(simple.net, [weight])[weight])}")
+    echo(f"   backprop  ∂e/∂{plain_name(weight.name)} = {plain(simple.backprop[weight])}")
+    echo(f"   direct    ∂e/∂{plain_name(weight.name)} = {plain(simple.direct[weight])}")
     for label, derivation in (("simple example", simple), (f"example network {list(deep.net.sizes)}, biases, every φ", deep)):
         proof = derivation.proof
         proved = sum(entry.status == "proved" for entry in proof.entries)
