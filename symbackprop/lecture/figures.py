@@ -34,11 +34,9 @@ def paths_figure() -> "MatplotlibFigure":
 
 
 def norms_figure(quick: bool = False) -> "MatplotlibFigure":
-    from ..plots import gradient_norms_figure
-    from .gradient_norms import gradient_norms_title, norm_curves
+    from .gradient_norms import studies_figure
 
-    studies = story.norm_study(quick)
-    return gradient_norms_figure(norm_curves(studies), title=gradient_norms_title(studies))
+    return studies_figure(story.norm_study(quick))
 
 
 def schedules_figure() -> "MatplotlibFigure":

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Sequence
+from typing import TYPE_CHECKING, Sequence
 
 import numpy as np
 import sympy as sp
@@ -21,6 +21,9 @@ import sympy as sp
 from ..derive import output_delta
 from ..model import compile as compile_model
 from ..network import MLP
+
+if TYPE_CHECKING:  # pragma: no cover
+    from matplotlib.figure import Figure as MatplotlibFigure
 
 __all__ = [
     "LayerNorms",
@@ -30,6 +33,7 @@ __all__ = [
     "norm_curves",
     "gradient_norms_title",
     "plot_gradient_norms",
+    "studies_figure",
 ]
 
 
@@ -161,6 +165,13 @@ def gradient_norms_title(studies: Sequence[LayerNorms]) -> str:
 def plot_gradient_norms(studies: Sequence[LayerNorms], path: str | Path, *, dpi: int = 120, force: bool = False) -> Path:
     """The L14 figure as a PNG (or PDF): ‖δ^ℓ‖₂ per layer, and ‖∇_{W^ℓ} e‖₂ with the bound drawn; written
     under the output policy (``force`` replaces a file symbackprop did not write)."""
-    from ..plots import gradient_norms_figure, save_figure
+    from ..plots import save_figure
 
-    return save_figure(gradient_norms_figure(norm_curves(studies), title=gradient_norms_title(studies)), path, dpi=dpi, force=force)
+    return save_figure(studies_figure(studies), path, dpi=dpi, force=force)
+
+
+def studies_figure(studies: Sequence[LayerNorms]) -> "MatplotlibFigure":
+    """The L14 figure of ``studies`` (the notes' PDF and ``claims --plot``'s PNG draw this one)."""
+    from ..plots import gradient_norms_figure
+
+    return gradient_norms_figure(norm_curves(studies), title=gradient_norms_title(studies))
