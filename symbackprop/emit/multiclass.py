@@ -8,6 +8,7 @@ and answer the lecture's questions about KL) are built on these in :mod:`symback
 from __future__ import annotations
 
 import math
+from typing import Sequence
 
 import sympy as sp
 
@@ -18,19 +19,23 @@ from ..printing import LecturePrinter, lecture_printer
 from .document import Section, section
 from .layout import align
 
-__all__ = ["softmax_facts", "softmax_distribution", "kl_parts", "kl_identity", "softmax_section", "kl", "log_sign"]
+__all__ = ["softmax_facts", "distribution_facts", "softmax_distribution", "kl_parts", "kl_identity", "softmax_section", "kl", "log_sign"]
 
 
 def softmax_facts(net: MLP) -> tuple[list[sp.Expr], sp.Expr, bool]:
     """(q_j = softmax(a^L)_j, Σ_j q_j simplified, whether SymPy decides q_j > 0 for real a^L)."""
     last = list(net.a(net.depth))
-    q_defs = softmax(last)
-    total = sp.together(sp.Add(*q_defs))  # one common denominator: Σ_j e^{a_j} / Σ_j e^{a_j}
+    _, total, positive = distribution_facts([sp.Symbol(a.name, real=True) for a in last])
+    return softmax(last), total, positive
+
+
+def distribution_facts(a: Sequence[sp.Symbol]) -> tuple[list[sp.Expr], sp.Expr, bool]:
+    """For real symbols ``a``: (q = softmax(a), Σ_j q_j exactly, whether SymPy decides every q_j > 0)."""
+    q = softmax(list(a))
+    total = sp.together(sp.Add(*q))  # one common denominator: Σ_j e^{a_j} / Σ_j e^{a_j}
     if total != 1:  # pragma: no cover - together settles the softmax's sum
         total = sp.simplify(total)
-    real = {a: sp.Symbol(a.name, real=True) for a in last}
-    positive = all(_is_positive(q.xreplace(real)) for q in q_defs)
-    return q_defs, total, positive
+    return q, total, all(_is_positive(q_j) for q_j in q)
 
 
 def _is_positive(expression: sp.Expr) -> bool:

@@ -13,7 +13,7 @@ import numpy as np
 import sympy as sp
 
 from .._kernel.identity import sympy_identity
-from ..emit.multiclass import log_sign
+from ..emit.multiclass import distribution_facts, log_sign
 from ..losses import softmax
 
 __all__ = [
@@ -73,9 +73,8 @@ def softmax_is_distribution(classes: int = 3) -> SoftmaxFacts:
     """Σ_j q_j simplifies exactly to 1; each q_j is positive by SymPy's assumptions (exp of a real is
     positive, a sum of positives is positive)."""
     a = _real_symbols("a", classes, real=True)
-    q = tuple(softmax(list(a)))
-    total = sp.together(sp.Add(*q))
-    return SoftmaxFacts(a, q, total, total == 1, all(q_j.is_positive is True for q_j in q))
+    q, total, positive = distribution_facts(a)
+    return SoftmaxFacts(a, tuple(q), total, total == 1, positive)
 
 
 @dataclass(frozen=True)
