@@ -27,7 +27,7 @@ from typing import IO, Sequence
 
 from .errors import DataError
 
-__all__ = ["Row", "RowProblem", "Table", "read_table"]
+__all__ = ["Row", "RowProblem", "Table", "read_table", "guarded", "unguarded"]
 
 MAX_FIELD = 1_000_000  # characters in one cell
 
@@ -186,3 +186,19 @@ def _one_record(lines: list[str], start: int) -> tuple[list[str], int, str | Non
         if len(records) > 1:
             break
     return [], 1, "unterminated quote: the row opens a double quote that is never closed (the lines after it are read on their own)"
+
+
+_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")  # what makes a spreadsheet run a cell as a formula
+
+
+def guarded(cell: str) -> str:
+    """``cell`` as written into a CSV a person may open in a spreadsheet: a would-be formula gets a leading
+    apostrophe (``guarded("=1+1") == "'=1+1"``); :func:`unguarded` takes it off again."""
+    return "'" + cell if cell[:1] in _FORMULA_STARTS else cell
+
+
+def unguarded(cell: str | None) -> str | None:
+    """A cell read back without the apostrophe :func:`guarded` put before a would-be formula."""
+    if cell is not None and cell[:1] == "'" and cell[1:2] in _FORMULA_STARTS:
+        return cell[1:]
+    return cell

@@ -40,7 +40,7 @@ from ..errors import DataError, ExpressionSyntaxError, SymbackpropError
 from ..limits import end_after, limit_memory
 from ..network import MLP
 from ..statuses import AnswerStatus
-from ..tables import read_table
+from ..tables import guarded, read_table, unguarded
 from .check import check_answer, warm_context
 from .context import context_for
 
@@ -63,7 +63,6 @@ SYNTAX_ERROR, ERROR, TIMEOUT = AnswerStatus.SYNTAX_ERROR, AnswerStatus.ERROR, An
 RESULT_COLUMNS = ("id", "wrt", "answer", "verdict", "decided_by", "mistake", "feedback", "expected", "counterexample", "seconds")
 GRADED = (AnswerStatus.CORRECT, AnswerStatus.WRONG, AnswerStatus.SYNTAX_ERROR)
 """Verdicts of rows that were graded; any other (undecided, timeout, error) needs a person."""
-_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 _WARM_TERMS = 20_000  # parameters whose gradient multiplies out to at most this many terms are prepared before forking
 _START_LIMIT = 60.0  # seconds for a worker to start
 _AHEAD_BYTES = 16_000  # characters of answers sent to a worker that is still busy
@@ -92,8 +91,7 @@ class GradedAnswer:
         row = {column: str(values[column]) for column in RESULT_COLUMNS}
         row["seconds"] = f"{self.seconds:.4f}"
         for column in ("id", "answer", "wrt"):
-            if row[column][:1] in _FORMULA_STARTS:
-                row[column] = "'" + row[column]
+            row[column] = guarded(row[column])
         return row
 
 
@@ -178,15 +176,15 @@ def read_answers(source: str | os.PathLike | IO[str]) -> list[dict[str, object]]
     table = read_table(io.StringIO(text), required=["answer"], optional=["id", "wrt"], key=key, name=label)
     rows: list[dict[str, object]] = []
     for row in table.rows:
-        values = {name: _unguarded(row.values.get(name)) for name in ("id", "answer", "wrt")}
+        values = {name: unguarded(row.values.get(name)) for name in ("id", "answer", "wrt")}
         if row.line in undecodable:
             rows.append({**values, "id": values["id"] or f"line {row.line}", "line": row.line,
                          "problem": f"line {row.line}: not UTF-8 text; save the file as UTF-8 CSV"})
             continue
         rows.append({**values, "id": values["id"] or f"line {row.line}", "wrt": values["wrt"] or None, "line": row.line, "problem": None})
     for problem in table.problems:
-        identifier = _unguarded(problem.values.get("id")) or f"line {problem.line}"
-        rows.append({"id": identifier, "answer": _unguarded(problem.values.get("answer")), "wrt": _unguarded(problem.values.get("wrt")) or None,
+        identifier = unguarded(problem.values.get("id")) or f"line {problem.line}"
+        rows.append({"id": identifier, "answer": unguarded(problem.values.get("answer")), "wrt": unguarded(problem.values.get("wrt")) or None,
                      "line": problem.line, "problem": f"line {problem.line}: {problem.message}"})
     rows.sort(key=lambda row: row["line"])  # type: ignore[arg-type, return-value]
     return rows
@@ -204,11 +202,6 @@ def _decoded(data: bytes) -> tuple[str, set[int]]:
 _SURROGATE = re.compile("[\udc80-\udcff]")
 
 
-def _unguarded(cell: str | None) -> str | None:
-    """A cell without the apostrophe that :meth:`GradedAnswer.row` put before a would-be formula."""
-    if cell is not None and cell[:1] == "'" and cell[1:2] in _FORMULA_STARTS:
-        return cell[1:]
-    return cell
 
 
 def write_results(

@@ -23,7 +23,7 @@ from ..answers.grading import Handler, run_isolated
 from ..errors import DataError
 from ..files import write_text
 from ..statuses import AnswerStatus, PartStatus
-from ..tables import read_table
+from ..tables import guarded, read_table
 from .parts import PartResult, check_part
 from .schema import read_variants
 from .variants import GENERATOR
@@ -186,9 +186,6 @@ def _departures(parts: Sequence[Mapping[str, Any]], results: Mapping[str, PartRe
 
 # --- outputs ------------------------------------------------------------------------------------------------
 
-def _guard(value: str) -> str:
-    """A cell a spreadsheet would run as a formula gets a leading apostrophe."""
-    return "'" + value if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
 
 
 def _labels(grades: ClassGrades) -> list[str]:
@@ -214,7 +211,7 @@ def gradebook_csv(grades: ClassGrades) -> str:
         results = grades.results[student]
         review = [label for label, result in results.items() if result.status in (PartStatus.UNDECIDED, PartStatus.ERROR)]
         departures = "; ".join(f"{chain}: {label}" for chain, label in grades.departures.get(student, {}).items())
-        row = [_guard(student), _guard(entry.get("name", ""))]
+        row = [guarded(student), guarded(entry.get("name", ""))]
         row += [f"{results[label].points:g}" if label in results else "" for label in columns[2:-4]]
         row += [f"{grades.total(student):g}", f"{grades.maximum(student):g}", " ".join(review), departures]
         writer.writerow(row)
@@ -237,8 +234,8 @@ def feedback_csv(grades: ClassGrades) -> str:
             if first and first == part["part"]:
                 feedback = f"This is where your solution first departs from the model solution of question {chain}. " + feedback
             writer.writerow([
-                _guard(student), part["part"], part["kind"], str(result.status), f"{result.points:g}", f"{result.max_points:g}",
-                result.mistake, first, feedback, _guard(submission.answer if submission else ""),
+                guarded(student), part["part"], part["kind"], str(result.status), f"{result.points:g}", f"{result.max_points:g}",
+                result.mistake, first, feedback, guarded(submission.answer if submission else ""),
                 submission.conventions if submission else "", part.get("answer_latex", ""), submission.line if submission and submission.line else "",
             ])
     return buffer.getvalue()
