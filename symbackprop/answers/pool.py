@@ -11,7 +11,6 @@ how the checker reads it) and :func:`call_isolated` runs any bounded symbolic jo
 
 from __future__ import annotations
 
-import functools
 import os
 import threading
 import time
@@ -21,10 +20,11 @@ from typing import Callable, TypeVar
 
 from .. import notation
 from ..errors import SymbackpropError
+from ..limits import run_limited
 from ..network import MLP
 from ..printing import sympy_latex
 from .check import AnswerCounterexample, Mistake, check_answer, parse_answer
-from .grading import ERROR, TIMEOUT, GradedAnswer, mlp_recipe, warm_network, WorkerPool, failure
+from .grading import GradedAnswer, mlp_recipe, warm_network, WorkerPool, failure
 
 __all__ = ["AnswerPool", "CheckOutcome", "ParsedAnswer", "call_isolated"]
 
@@ -283,40 +283,9 @@ class AnswerPool:
 
 # --- one-off jobs ------------------------------------------------------------------------------------------
 
-@dataclass(frozen=True)
-class _Failed:
-    message: str
-
-
-def _call(function: Callable[[MLP, str], object], net: MLP, identifier: object, argument: object, wrt: object, *, time_limit: float, report: bool) -> object:  # pragma: no cover - runs in a worker
-    try:
-        return function(net, str(argument))
-    except SymbackpropError as error:
-        return _Failed(str(error))
-    except RecursionError:
-        return _Failed("the result is nested too deeply")
-    except MemoryError:
-        return _Failed("the result needs more memory than a worker may use")
-    except Exception as error:  # noqa: BLE001 - reported as one line, never a traceback
-        return _Failed(f"internal error: {type(error).__name__}: {error}")
-
-
 def call_isolated(net: MLP, function: Callable[[MLP, str], T], argument: str, *, time_limit: float = 10.0) -> T:
-    """``function(net, argument)`` in a forked worker with capped memory, stopped after ``2·time_limit + 5``
-    seconds.  ``function`` must be a module-level function and return something picklable; every failure
-    (its own errors, a timeout, a crash) is raised here as a :class:`~symbackprop.errors.SymbackpropError`."""
-    worker = WorkerPool(net, 1, time_limit=time_limit, job=functools.partial(_call, function))
-    try:
-        results = [result for _, result in worker.run([(0, ("call", argument, None))])]
-    finally:
-        worker.close()
-    if not results:
-        raise SymbackpropError("the worker returned nothing")  # pragma: no cover
-    result = results[0]
-    if isinstance(result, _Failed):
-        raise SymbackpropError(result.message)
-    if isinstance(result, GradedAnswer) and result.verdict == TIMEOUT:
-        raise SymbackpropError(f"the job was {result.decided_by} (its time limit)")
-    if isinstance(result, GradedAnswer) and result.verdict == ERROR:
-        raise SymbackpropError("the job's process stopped (for example, it needed more memory than a worker may use)")
-    return result  # type: ignore[return-value]
+    """``function(net, argument)`` in a forked child with capped memory, stopped after ``time_limit``
+    seconds (:func:`symbackprop.limits.run_limited`).  ``function`` must be a module-level function and
+    return something picklable; every failure (its own errors, a timeout, a crash) is raised here as a
+    :class:`~symbackprop.errors.SymbackpropError`."""
+    return run_limited(function, net, str(argument), time_limit=time_limit, what="the job")
