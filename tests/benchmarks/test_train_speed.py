@@ -3,7 +3,9 @@
 At the sizes a course uses — [2,2,1] batch 4, [8,8,8,8,4] batch 256, [64,64,10] batch 256 (squared and
 softmax + cross-entropy) and [784,128,10] batch 128 — all measured in the same run with one BLAS thread,
 interleaved in a fresh random order each round; median and minimum per call, and their ratios to the
-tightest hand-written NumPy, are printed, never asserted.  The hand code comes in four forms: textbook
+tightest hand-written NumPy, are printed, never asserted.  A floor is timed in the same rounds: the matrix
+products every form makes (``hand_numpy.products_only``) with nothing else, which no implementation using the
+same BLAS can beat.  The hand code comes in four forms: textbook
 backprop and the same math written in place with no avoidable pass (``hand_numpy.*_inplace``), each with σ
 as ``expit`` or as ``1/(1+exp(−z))``; the tightest is whichever is fastest in that run, and the ratio to the
 faster textbook form is printed too (the reference of the figures before the in-place forms were added).
@@ -34,6 +36,9 @@ CASES = [
     ([64, 64, 10], 256, "cross_entropy", 1000, 1),
     ([784, 128, 10], 128, "squared", 150, 1),
 ]
+
+
+FLOOR = "BLAS products alone (the floor)"
 
 
 def _network(sizes: list[int], loss: str) -> MLP:
@@ -165,6 +170,13 @@ def _run(sizes, batch, loss, rounds, calls):
     E_flat, g_flat = model.value_and_grad_batch(w, data, out=g)
     assert E_flat == pytest.approx(E, rel=1e-12) and np.allclose(g_flat, model.pack(grads), rtol=1e-12, atol=1e-14)
 
+    # the floor: the same matrix products with nothing else, on this run's activations and errors
+    activations, layer_input = [], X
+    for Wl, bl in zip(W, b):
+        layer_input = hand_numpy.expit(layer_input @ Wl.T + bl)
+        activations.append(layer_input)
+    errors = [rng.normal(size=(batch, width)) for width in sizes[1:]]
+
     candidates = {
         "symbackprop model(params, X, Y)": lambda: model(params, X, Y),
         "symbackprop flat (trainers' path)": lambda: model.value_and_grad_batch(w, data, out=g),
@@ -173,6 +185,7 @@ def _run(sizes, batch, loss, rounds, calls):
         "hand NumPy in place, expit": lambda: tight(W, b, X, Y, hand_numpy.expit_inplace),
         "hand NumPy in place, 1/(1+exp(-z))": lambda: tight(W, b, X, Y, hand_numpy.sigmoid_naive_inplace),
     }
+    candidates[FLOOR] = lambda: hand_numpy.products_only(W, X, activations, errors)
     torch_gradient = _torch_candidate(W, b, X, Y, loss)
     if torch_gradient is not None:
         E_torch, reference = torch_gradient()
@@ -206,3 +219,6 @@ def _run(sizes, batch, loss, rounds, calls):
           f"flat path ≤ 0.9 × the tightest hand: {median[flat] / median[tightest]:.2f}× (median)")
     print(f"against the textbook hand code ({textbook}): model() {median[ours] / median[textbook]:.2f}×, "
           f"flat path {median[flat] / median[textbook]:.2f}× (median)")
+    floor = median[FLOOR] / median[tightest]
+    print(f"floor: the BLAS products alone take {floor:.2f}× the tightest hand (median), so no NumPy code making them "
+          f"can go below that; the flat path is {median[flat] / median[FLOOR]:.2f}× the floor, model() {median[ours] / median[FLOOR]:.2f}×")
