@@ -22,7 +22,7 @@ from typing import Any, Mapping, Sequence
 import sympy as sp
 
 from ..answers.arrays import ArrayVerdict, array_target, check_array
-from ..answers.check import check_answer, exact_match, parse_answer
+from ..answers.check import exact_match, parse_answer
 from ..answers.context import context_for
 from ..answers.conventions import HALF_LOSS, LECTURE, describe, parse_conventions, reading
 from ..answers.counterexamples import check_triangle, parse_yes_no
@@ -190,12 +190,8 @@ def _scalar(part: Mapping[str, Any], answer: str, declared: tuple[str, ...], pre
         expression = parse_answer(net, body)
     except ExpressionSyntaxError as error:  # the position in the answer as typed, wrappers included
         raise AnswerSyntaxError(str(error).splitlines()[0], text=answer, position=None if error.position is None else offset + error.position) from None
-    if part["kind"] == "gradient" and not declared:
-        verdict = check_answer(net, q.name, body, time_limit=time_limit)
-        if verdict.correct and verdict.proved:
-            return PartStatus.CORRECT, 1.0, verdict.feedback, {"decided_by": verdict.decided_by}
-        if verdict.correct or verdict.status == AnswerStatus.UNDECIDED:  # agreement at sampled points: never correct
-            return PartStatus.UNDECIDED, 0.0, f"Not decided ({verdict.decided_by}); left for the instructor to review.", {"decided_by": verdict.decided_by}
+    # one decision per answer, within one time limit: the exact comparison, the counterexample, the other
+    # conventions and the typical mistakes all come from this call
     verdict = check_quantity(net, q, expression, conventions=declared, time_limit=time_limit)
     outcome = _from_quantity(part, verdict)
     if outcome[0] == PartStatus.WRONG and previous:
