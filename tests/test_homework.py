@@ -287,6 +287,28 @@ def test_values_exact_decimal_and_named_mistakes():
     assert check_part(part, "x_1").status == PartStatus.SYNTAX_ERROR
 
 
+def test_a_value_within_the_tolerance_gets_the_same_credit_in_any_form_and_the_words_say_what_was_shown():
+    """An exact form equal to KL to 50 digits but not proved equal (the rule for logs cannot decide a nested
+    root) used to get 0 points (undecided) while a 4-digit decimal got full marks."""
+    part = {"part": "4a", "kind": "value", "points": 2, "wrt": "KL(p‖q)", "tolerance": 5e-4, "conventions": ["lecture"],
+            "data": {"p": ["1/4", "3/4"], "q": ["1/2", "1/2"], "order": "pq"}}
+    unproved = "3/4 log(3/2) - 1/4 log(2) + (3 + 2 sqrt(2))^(1/2) - 1 - sqrt(2)"  # √(3 + 2√2) = 1 + √2
+    for answer in (unproved, "0.1308"):
+        result = check_part(part, answer)
+        assert result.status == PartStatus.CORRECT and result.points == 2, result
+        assert result.decided_by.startswith("within the stated tolerance") and "exactly" not in result.decided_by
+    assert "equality is not proved" in check_part(part, unproved).decided_by
+    proved = check_part(part, "3/4 log(3/2) - 1/4 log(2)")  # an exact form proved equal stays exactly right
+    assert proved.status == PartStatus.CORRECT and proved.decided_by.startswith("exactly equal")
+    wrong = check_part(part, "1/3 + sqrt(2)")  # an exact form outside the tolerance: no points, its value shown
+    assert wrong.status == PartStatus.WRONG and wrong.points == 0 and "Your value is 1.74755" in wrong.feedback
+    hidden = check_part(part, "1/3 + sqrt(2)", reveal=False)
+    assert hidden.status == PartStatus.WRONG and "1.74755" in hidden.feedback and "0.1308" not in hidden.feedback
+    exact_only = dict(part, tolerance=0)  # no tolerance covers what 50 digits cannot tell apart: for review
+    assert check_part(exact_only, unproved).status == PartStatus.UNDECIDED
+    assert check_part(exact_only, "0.1308").status == PartStatus.WRONG
+
+
 def test_yes_no_with_a_verified_counterexample():
     part = {"part": "5a", "kind": "yesno", "points": 3, "wrt": "triangle inequality", "conventions": ["lecture"], "credit": {"counterexample_missing": 0.25},
             "data": {"classes": 2, "p": ["1/10", "9/10"], "q": ["3/5", "2/5"], "r": ["9/10", "1/10"]}}

@@ -4,8 +4,8 @@ This is the one function that both ``symbackprop grade`` and the web checker cal
 (a ``variants.json`` entry), parses the answer with the safe grammars, checks it with the exact machinery
 of :mod:`symbackprop.answers`, and returns a :class:`PartResult`:
 
-- ``correct`` (full points) only for an exact proof or an exact decision (values: also a decimal within
-  the stated tolerance, said so);
+- ``correct`` (full points) only for an exact proof or an exact decision (values: also any value within
+  the stated tolerance, whatever form it is typed in — said so, and not called exact);
 - ``partial``: entries of a vector/matrix (points per entry), an answer right only under a convention its
   author did not declare, a part right given the student's own wrong previous part of a chain (follow-through),
   a "no" without a verified counterexample;
