@@ -253,3 +253,53 @@ def test_a_named_mistake_keeps_the_case_of_a_greek_first_letter_in_every_answer_
     net = MLP([2, 2, 1])
     verdict = check_quantity(net, quantity(net, "z^2_1"), parse_answer(net, "2*(a^2_1-y_1)*phi'(z^2_1)*phi'(z^2_1)"))
     assert verdict.mistake is not None and verdict.mistake.label == "φ'(z^2_1) appears twice"
+
+
+# --- ReLU: a wrong answer refuted on its activation pattern is wrong in every answer kind ----------------------
+
+RELU = MLP([2, 3, 3, 1], activation="relu", bias=True)
+# non-zero only where all six hidden ReLUs are on: a pattern none of the checker's shared random points has
+ON_ONE_PATTERN = " + relu'(z^1_1) relu'(z^1_2) relu'(z^1_3) relu'(z^2_1) relu'(z^2_2) relu'(z^2_3) x_1"
+RELU_RIGHT = {"b^2_1": "relu'(z^2_1) δ^2_1", "a^2_1": "w^3_11 relu'(z^3_1) δ^3_1", "z^2_1": "relu'(z^2_1) w^3_11 relu'(z^3_1) δ^3_1"}
+
+
+def _all_hidden_on(values: dict[str, float]) -> bool:
+    return all(values[f"a^{layer}_{i}"] > 0 for layer in (1, 2) for i in (1, 2, 3))
+
+
+def test_the_shared_random_points_miss_the_pattern_the_relu_answers_differ_on():
+    """The control for the next tests: numbers at the shared points alone cannot refute those answers."""
+    from symbackprop.answers.context import context_for
+
+    context = context_for(RELU)
+    assert not any(_all_hidden_on(context.point_values(point)) for point in context.points)
+
+
+@pytest.mark.parametrize("wrt", sorted(RELU_RIGHT))
+def test_a_wrong_relu_answer_refuted_on_its_activation_pattern_is_wrong_with_its_counterexample(wrt):
+    """check_quantity (δ, ∂e/∂z, vector and matrix entries, homework gradients) searches the pattern the exact
+    stage found, as check_answer does; it used to end UNDECIDED ("agrees at 8 random points")."""
+    from symbackprop.answers.check import parse_answer
+    from symbackprop.answers.quantities import check_quantity, quantity
+
+    q = quantity(RELU, wrt)
+    right = check_quantity(RELU, q, parse_answer(RELU, RELU_RIGHT[wrt]))
+    assert right.status == "correct" and "exact" in right.decided_by
+    verdict = check_quantity(RELU, q, parse_answer(RELU, RELU_RIGHT[wrt] + ON_ONE_PATTERN))
+    assert verdict.status == "wrong", verdict.decided_by
+    example = verdict.counterexample
+    assert example is not None and _all_hidden_on(example.values)
+    # on that pattern the answer is the right value plus x_1: the counterexample's numbers say exactly that
+    assert example.answer_value - example.expected_value == pytest.approx(example.values["x_1"], rel=1e-9)
+    assert "Counterexample" in verdict.feedback and verdict.mistake is None
+
+
+def test_check_answer_and_check_quantity_decide_a_gradient_the_same_way_with_the_same_counterexample():
+    from symbackprop.answers.check import parse_answer
+    from symbackprop.answers.quantities import check_quantity, quantity
+
+    answer = RELU_RIGHT["b^2_1"] + ON_ONE_PATTERN
+    by_check = check_answer(RELU, "b^2_1", answer)
+    by_quantity = check_quantity(RELU, quantity(RELU, "b^2_1"), parse_answer(RELU, answer))
+    assert by_check.status == by_quantity.status == "wrong"
+    assert by_check.counterexample == by_quantity.counterexample

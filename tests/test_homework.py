@@ -237,6 +237,16 @@ def test_vector_and_matrix_answers_in_notation_or_entry_wise_with_points_per_ent
     assert huge.status == PartStatus.SYNTAX_ERROR and "more than" in huge.feedback
 
 
+def test_a_wrong_relu_vector_entry_refuted_on_its_activation_pattern_is_wrong_not_undecided():
+    network = {"sizes": [2, 3, 3, 1], "activation": "relu", "output": None, "bias": True, "loss": "squared"}
+    part = {"part": "3b", "kind": "vector", "points": 3, "wrt": "a^2", "network": network, "conventions": ["lecture"]}
+    on_one_pattern = " + relu'(z^1_1) relu'(z^1_2) relu'(z^1_3) relu'(z^2_1) relu'(z^2_2) relu'(z^2_3) x_1"
+    right = [f"w^3_1{i} relu'(z^3_1) δ^3_1" for i in (1, 2, 3)]
+    assert check_part(part, "[" + ", ".join(right) + "]").status == PartStatus.CORRECT
+    result = check_part(part, "[" + ", ".join([right[0] + on_one_pattern, *right[1:]]) + "]")
+    assert result.entries == ("wrong", "correct", "correct") and result.status == PartStatus.PARTIAL and result.points == 2
+
+
 def test_relu_matrix_answers_use_the_step_with_h_of_zero_zero():
     """ReLU'(z^1) in matrix notation is H(z) with H(0) = 0, the convention everywhere; it was SymPy's
     Heaviside with H(0) = ½, which the checker refuses (an error instead of a verdict)."""
@@ -277,6 +287,28 @@ def test_values_exact_decimal_and_named_mistakes():
     assert check_part(part, "x_1").status == PartStatus.SYNTAX_ERROR
 
 
+def test_a_value_within_the_tolerance_gets_the_same_credit_in_any_form_and_the_words_say_what_was_shown():
+    """An exact form equal to KL to 50 digits but not proved equal (the rule for logs cannot decide a nested
+    root) used to get 0 points (undecided) while a 4-digit decimal got full marks."""
+    part = {"part": "4a", "kind": "value", "points": 2, "wrt": "KL(p‖q)", "tolerance": 5e-4, "conventions": ["lecture"],
+            "data": {"p": ["1/4", "3/4"], "q": ["1/2", "1/2"], "order": "pq"}}
+    unproved = "3/4 log(3/2) - 1/4 log(2) + (3 + 2 sqrt(2))^(1/2) - 1 - sqrt(2)"  # √(3 + 2√2) = 1 + √2
+    for answer in (unproved, "0.1308"):
+        result = check_part(part, answer)
+        assert result.status == PartStatus.CORRECT and result.points == 2, result
+        assert result.decided_by.startswith("within the stated tolerance") and "exactly" not in result.decided_by
+    assert "equality is not proved" in check_part(part, unproved).decided_by
+    proved = check_part(part, "3/4 log(3/2) - 1/4 log(2)")  # an exact form proved equal stays exactly right
+    assert proved.status == PartStatus.CORRECT and proved.decided_by.startswith("exactly equal")
+    wrong = check_part(part, "1/3 + sqrt(2)")  # an exact form outside the tolerance: no points, its value shown
+    assert wrong.status == PartStatus.WRONG and wrong.points == 0 and "Your value is 1.74755" in wrong.feedback
+    hidden = check_part(part, "1/3 + sqrt(2)", reveal=False)
+    assert hidden.status == PartStatus.WRONG and "1.74755" in hidden.feedback and "0.1308" not in hidden.feedback
+    exact_only = dict(part, tolerance=0)  # no tolerance covers what 50 digits cannot tell apart: for review
+    assert check_part(exact_only, unproved).status == PartStatus.UNDECIDED
+    assert check_part(exact_only, "0.1308").status == PartStatus.WRONG
+
+
 def test_yes_no_with_a_verified_counterexample():
     part = {"part": "5a", "kind": "yesno", "points": 3, "wrt": "triangle inequality", "conventions": ["lecture"], "credit": {"counterexample_missing": 0.25},
             "data": {"classes": 2, "p": ["1/10", "9/10"], "q": ["3/5", "2/5"], "r": ["9/10", "1/10"]}}
@@ -286,6 +318,46 @@ def test_yes_no_with_a_verified_counterexample():
     assert check_part(part, "no; p = (1/10, 9/10), q = (1/10, 9/10), r = (1/10, 9/10)").status == PartStatus.PARTIAL
     assert check_part(part, "no; p = (1/2, 1/2), q = (3/5, 2/5), r = (9/10, 1/10)").status == PartStatus.PARTIAL  # p is fixed
     assert check_part(part, "yes").status == PartStatus.WRONG
+
+
+GRADIENT = {"part": "1a", "kind": "gradient", "points": 2, "wrt": "w^1_12", "conventions": ["lecture", "half_loss", "delta_dz"],
+            "network": {"sizes": [2, 2, 1], "activation": "sigmoid", "output": None, "bias": True, "loss": "squared"}}
+
+
+@pytest.mark.parametrize("answer, status", [("σ'(z^1_1) δ^1_1 x_2", PartStatus.CORRECT), ("δ^1_1 x_2", PartStatus.PARTIAL),
+                                            ("σ'(z^1_1) δ^1_1 x_1", PartStatus.WRONG), ("x_1 + w^1_11", PartStatus.WRONG)])
+def test_a_gradient_answer_is_decided_once(monkeypatch, answer, status):
+    """A gradient part was decided by check_answer, and a wrong one decided again by check_quantity."""
+    import symbackprop.answers.check as check
+    import symbackprop.answers.quantities as quantities
+
+    calls = []
+    for module in (check, quantities):
+        original = module.decide_answer
+        monkeypatch.setattr(module, "decide_answer", lambda *args, original=original: calls.append(args) or original(*args))
+    assert check_part(GRADIENT, answer).status == status
+    assert len(calls) == 1
+
+
+@pytest.mark.parametrize("time_limit", [6.0, 20.0])
+def test_a_gradient_answer_shares_one_time_limit_between_its_decision_and_its_diagnosis(monkeypatch, time_limit):
+    """Counted on a clock that only the checker's evaluations move (one second each): the counterexample search,
+    the other conventions and the typical mistakes share one deadline — it was twice the time limit."""
+    from symbackprop.answers.context import AnswerContext
+
+    check_part(GRADIENT, "σ'(z^1_1) δ^1_1 x_2")  # the network's references, built once
+    clock = [0.0]
+    monkeypatch.setattr("time.perf_counter", lambda: clock[0])
+    evaluate = AnswerContext.value
+
+    def costly(self, *args, **kwargs):  # noqa: ANN001, ANN202
+        clock[0] += 1.0
+        return evaluate(self, *args, **kwargs)
+
+    monkeypatch.setattr(AnswerContext, "value", costly)
+    result = check_part(GRADIENT, "x_1 + w^1_11", time_limit=time_limit)  # no typical mistake: the diagnosis runs out of time
+    assert result.status == PartStatus.WRONG and "Counterexample" in result.feedback
+    assert time_limit <= clock[0] <= time_limit + 3  # the stage under way when the deadline passes (two evaluations) may end
 
 
 def test_follow_through_credit_along_the_recursion_and_the_first_departure_is_named():

@@ -4,7 +4,7 @@
 2. a, z, q and δ are replaced by their definitions (δ^ℓ = ∂e/∂a^ℓ by the lecture's recursion) and every
    equivalent form of a concrete activation is normalised (:mod:`.convert`).
 3. It is compared with the *direct* derivative of the composed loss — not with backprop — by an exact
-   identity (:func:`symbackprop.proof.exact_identity`; on ReLU networks, on every activation pattern).
+   identity (:func:`~.decision.decide_answer`; on ReLU networks, on every activation pattern).
    CORRECT means exactly that identity.  Where no exact method applies, agreement at random points
    (40 digits) is reported as UNDECIDED — never as correct.
 4. A wrong answer gets a counterexample (the symbols' values and both numbers) and, when one of the
@@ -18,14 +18,12 @@ import re
 import time
 from dataclasses import dataclass, field
 
-import mpmath
 import symengine as se
 import sympy as sp
 
 from .. import notation
 from .._kernel.dag import fold
-from .._kernel.identity import exact_decision, exact_identity
-from .._kernel.size import EXACT_LIMIT, expansion_bound, gradient_terms
+from .._kernel.size import gradient_terms
 from ..activations import relu, sigmoid
 from ..derive import backprop, backprop_steps
 from ..errors import AnswerSyntaxError, ArgumentTypeError, ExpressionSyntaxError, LimitError, SymbackpropError
@@ -34,36 +32,19 @@ from ..notation import plain
 from ..parse import Limits, equation_parts, parse_expression
 from ..printing import sympy_latex
 from ..statuses import AnswerStatus
-from .context import PRECISION, AnswerContext, Point, context_for
-from .forms import SCALARS, Form, capitalised, correct_form, mutations
+from .context import PRECISION, AnswerContext, context_for
+from .decision import AnswerCounterexample, AnswerDecision, decide_answer, exact_match, first_proved_form
+from .forms import Form, capitalised, correct_form, mutations
 
-__all__ = ["Verdict", "Mistake", "AnswerCounterexample", "check_answer", "parse_answer", "warm_context", "exact_match", "ANSWER_TERM_LIMIT"]
+__all__ = [
+    "Verdict", "Mistake", "AnswerCounterexample", "check_answer", "parse_answer", "warm_context", "exact_match",
+    "refuse_too_large", "ANSWER_TERM_LIMIT",
+]
 
 CORRECT, WRONG, TIMEOUT, UNDECIDED = AnswerStatus.CORRECT, AnswerStatus.WRONG, AnswerStatus.TIMEOUT, AnswerStatus.UNDECIDED
-_TOLERANCE = mpmath.mpf(10) ** -25
 ANSWER_TERM_LIMIT = 1_000_000
 """Terms of ∂e/∂θ multiplied out (:func:`~symbackprop._kernel.size.gradient_terms`) beyond which answers for
 θ are refused: differentiating, evaluating and showing such a gradient takes minutes."""
-
-
-@dataclass(frozen=True)
-class AnswerCounterexample:
-    """Where an answer and ∂e/∂θ give different numbers: the symbols' values and both numbers."""
-
-    values: dict[str, float]
-    answer_value: float | None
-    expected_value: float
-    phi: str | None = None  # the φ used for a generic network
-    note: str = ""
-
-    def describe(self, parameter: str, *, max_values: int = 20) -> str:
-        items = list(self.values.items())
-        shown = ", ".join(f"{name}={value:.6g}" for name, value in items[:max_values])
-        if len(items) > max_values:
-            shown += f", … ({len(items) - max_values} more)"
-        where = f"at {shown}" + (f" (with φ = {self.phi})" if self.phi else "")
-        answer = self.note or f"{self.answer_value:.12g}"
-        return f"{where}: your answer = {answer}, ∂e/∂{parameter} = {self.expected_value:.12g}"
 
 
 @dataclass(frozen=True)
@@ -312,14 +293,7 @@ def check_answer(
     if not isinstance(answer, str):
         raise ArgumentTypeError(f"the answer must be a string of plain math or LaTeX, got {type(answer).__name__}")
     parameter = net.parameter(wrt) if isinstance(wrt, str) else wrt
-    layer = net.parameter_info(parameter).layer
-    terms = gradient_terms(net, layer)
-    if terms > ANSWER_TERM_LIMIT:  # refused before any symbolic work
-        raise LimitError(
-            f"∂e/∂{notation.plain_name(parameter.name)} of the network {list(net.sizes)} multiplied out has about "
-            f"{terms:,} terms (limit {ANSWER_TERM_LIMIT:,}): too large to check answers against; ask about a "
-            "parameter nearer the output, or use a network with fewer or narrower layers"
-        )
+    refuse_too_large(net, net.parameter_info(parameter).layer, notation.plain_name(parameter.name))
     parts = equation_parts(answer)
     if len(parts) == 1:
         return _check_expression(net, parameter, answer, answer, started, diagnose=diagnose, time_limit=time_limit, limits=limits)
@@ -335,6 +309,19 @@ def check_answer(
             break
     assert verdict is not None
     return verdict
+
+
+def refuse_too_large(net: MLP, layer: int, name: str) -> None:
+    """Raise :class:`~symbackprop.errors.LimitError` — before any symbolic work — when the derivative of e
+    with respect to ``name`` (a quantity of ``layer``: θ, a^ℓ_i or z^ℓ_i) multiplied out has more than
+    :data:`ANSWER_TERM_LIMIT` terms."""
+    terms = gradient_terms(net, layer)
+    if terms > ANSWER_TERM_LIMIT:
+        raise LimitError(
+            f"∂e/∂{name} of the network {list(net.sizes)} multiplied out has about "
+            f"{terms:,} terms (limit {ANSWER_TERM_LIMIT:,}): too large to check answers against; ask about a "
+            "quantity nearer the output, or use a network with fewer or narrower layers"
+        )
 
 
 _DERIVATIVE = re.compile(
@@ -393,36 +380,11 @@ def _check_expression(
         deltas_latex=expected.deltas_latex,
     )
 
-    decision = _decide(context, reference, candidate)
-    if decision.method is not None:
+    decision = decide_answer(context, reference, candidate, deadline)
+    if decision.proved:
         return Verdict(status=CORRECT, correct=True, proved=True, decided_by=decision.method, seconds=time.perf_counter() - started, **base)
-
-    # Not shown identical: look for numbers that differ — first at points of the ReLU activation pattern
-    # on which the two are different polynomials (when the exact stage found one), then at the shared points.
-    values: dict[int, object] = {}  # id(point) -> the answer's value there
-    points = (context.pattern_points(decision.witness) if decision.witness is not None else []) + context.points
-    agreed = 0
-    undefined: Point | None = None
-    witness: Point | None = None
-    for point in points:
-        if time.perf_counter() > deadline:
-            break
-        expected_value = context.value(reference, point, shared=True)
-        if expected_value is None:
-            continue
-        value = values[id(point)] = context.value(candidate, point, shared=False)
-        if value is None:
-            undefined = undefined or point
-            continue
-        if _close(value, expected_value):
-            agreed += 1
-        else:
-            witness = point
-            break
-    if witness is None and undefined is not None:  # defined for ∂e/∂θ but not for the answer: not equal
-        witness = undefined
-    if witness is None:
-        if agreed == 0:
+    if not decision.refuted:
+        if decision.agreed == 0:
             return Verdict(
                 status=TIMEOUT,
                 correct=False,
@@ -436,64 +398,23 @@ def _check_expression(
             correct=False,
             proved=False,
             decided_by=(
-                f"agrees at {agreed} random points ({PRECISION}-digit arithmetic), but that is not a proof and "
+                f"agrees at {decision.agreed} random points ({PRECISION}-digit arithmetic), but that is not a proof and "
                 f"no exact method applies here ({decision.reason or 'the expressions are too large to compare exactly'})"
             ),
             seconds=time.perf_counter() - started,
             **base,
         )
-    counterexample = _counterexample(context, reference, values[id(witness)], witness)
-    mistake = None
-    if diagnose:
-        mistake = _diagnose(context, parameter, candidate, witness, values[id(witness)], deadline)
+    mistake = _diagnose(context, parameter, candidate, decision, deadline) if diagnose else None
     return Verdict(
         status=WRONG,
         correct=False,
         proved=False,
         decided_by="not equal: the numbers differ at a random point (the counterexample below)",
         mistake=mistake,
-        counterexample=counterexample,
+        counterexample=decision.counterexample,
         seconds=time.perf_counter() - started,
         **base,
     )
-
-
-@dataclass(frozen=True)
-class _Decision:
-    method: str | None
-    witness: dict | None = None
-    reason: str = ""
-
-
-def _identical(context: AnswerContext, lhs: se.Basic, rhs: se.Basic) -> str | None:
-    """How lhs ≡ rhs was shown exactly, or None."""
-    return _decide(context, lhs, rhs).method
-
-
-def _decide(context: AnswerContext, lhs: se.Basic, rhs: se.Basic) -> _Decision:
-    """How lhs ≡ rhs was shown exactly (or None, with the ReLU pattern on which they differ when the exact
-    stage found one).  After the engine's stages: rational in e^{z} for tanh neurons whose e^{z} appears,
-    and — for softmax outputs — given that the target is one-hot (Σ_j y_j = 1)."""
-    engine = context.engine
-    left, right = context.concrete(lhs), context.concrete(rhs)
-    if expansion_bound(left - right) > EXACT_LIMIT:
-        return _Decision(None, reason=f"expanded, the comparison would have more than {EXACT_LIMIT:,} terms")
-    decision = exact_decision(engine, lhs, rhs, sympy_fallback=False)
-    if decision.method is not None:
-        return _Decision(decision.method)
-    used = (left.free_symbols | right.free_symbols) & context.converter.exp_atoms.keys()
-    if used:
-        left, right = context.converter.rationalise(left, used), context.converter.rationalise(right, used)
-        if expansion_bound(left - right) > EXACT_LIMIT:
-            return _Decision(None, decision.witness, f"expanded, the comparison would have more than {EXACT_LIMIT:,} terms")
-        if exact_identity(engine, left, right, sympy_fallback=False) is not None:
-            return _Decision("exact rational identity in e^{z} (tanh z = (e^{2z} − 1)/(e^{2z} + 1))")
-    if context.net.softmax:
-        *others, last = [engine.symbol[y] for y in context.net.y]
-        one_hot = {last: 1 - se.add(*others)}
-        if exact_identity(engine, left.xreplace(one_hot), right.xreplace(one_hot), sympy_fallback=False) is not None:
-            return _Decision("exact identity given Σ_j y_j = 1 (a one-hot target, L22)")
-    return _Decision(None, decision.witness, "the comparison is not a polynomial identity in the layer atoms")
 
 
 _FUNCTION_NAMES = {"sigmoid": "σ", "tanh": "tanh", "relu": "ReLU"}
@@ -514,37 +435,6 @@ def _activation_notes(net: MLP, parsed: sp.Expr) -> tuple[str, ...]:
     return tuple(notes)
 
 
-def _close(left: object, right: object, scale: sp.Rational = sp.Integer(1)) -> bool:
-    """left == scale·right up to rounding in 40-digit arithmetic."""
-    with mpmath.workdps(PRECISION):
-        right = right * mpmath.mpf(int(scale.p)) / int(scale.q)  # type: ignore[operator]
-        return abs(left - right) <= _TOLERANCE * (1 + abs(left) + abs(right))  # type: ignore[operator]
-
-
-def _is_real(value: object) -> bool:
-    return not isinstance(value, mpmath.mpc) or abs(value.imag) <= _TOLERANCE * (1 + abs(value))
-
-
-def _counterexample(context: AnswerContext, reference: se.Basic, value: object, point: Point) -> AnswerCounterexample:
-    expected = context.value(reference, point, shared=True)
-    generic = any(context.net.activation(layer).generic for layer in range(1, context.net.depth + 1))
-    note = ""
-    answer_value: float | None = None
-    if value is None:
-        note = "undefined here (a division by zero, a log of 0, or a number too large to evaluate)"
-    elif not _is_real(value):
-        note = f"not a real number ({mpmath.nstr(value, 8)})"
-    else:
-        answer_value = float(mpmath.re(value))
-    return AnswerCounterexample(
-        values=context.point_values(point),
-        answer_value=answer_value,
-        expected_value=float(expected),
-        phi=point.phi if generic else None,
-        note=note,
-    )
-
-
 def warm_context(context: AnswerContext, parameters=()) -> None:  # noqa: ANN001
     """Build the lazily cached parts (grammar, displays, per-parameter forms) — done in the parent
     before worker processes are forked, so that no worker repeats it."""
@@ -561,30 +451,11 @@ def _forms(context: AnswerContext, parameter: sp.Symbol) -> list[Form]:
     return context.cache[key]  # type: ignore[return-value]
 
 
-def _diagnose(
-    context: AnswerContext, parameter: sp.Symbol, candidate: se.Basic, witness: Point, witness_value: object, deadline: float
-) -> Mistake | None:
-    """The first typical mistake that reproduces the answer exactly — numbers only choose which mistakes
-    are worth an exact comparison; a mistake is named only when the answer is proved equal to it."""
-    other = context.points[0] if context.points[0] is not witness else context.points[1]
-    screening = [(witness, witness_value), (other, context.value(candidate, other, shared=False))]
-    if any(value is None or not _is_real(value) for _, value in screening):
-        return None
-    for form in _forms(context, parameter):
-        if time.perf_counter() > deadline:
-            break
-        form_values = [context.value(form.value, point, shared=True) for point, _ in screening]
-        if any(value is None for value in form_values):
-            continue
-        for factor, scalar_code, scalar_label in SCALARS:
-            if form.code == "correct" and factor == 1:
-                continue
-            if not all(_close(value, form_value, factor) for (_, value), form_value in zip(screening, form_values)):
-                continue
-            guess = se.Rational(int(factor.p), int(factor.q)) * form.value
-            if _identical(context, guess, candidate) is not None:  # named only when proved equal
-                return _mistake(form, factor, scalar_code, scalar_label)
-    return None
+def _diagnose(context: AnswerContext, parameter: sp.Symbol, candidate: se.Basic, decision: AnswerDecision, deadline: float) -> Mistake | None:
+    """The first typical mistake that reproduces the answer exactly — a mistake is named only when the
+    answer is proved equal to it."""
+    found = first_proved_form(context, _forms(context, parameter), candidate, decision, deadline)
+    return None if found is None else _mistake(*found)  # type: ignore[arg-type]
 
 
 def _mistake(form: Form, factor: sp.Rational, scalar_code: str, scalar_label: str) -> Mistake:
@@ -605,11 +476,3 @@ def _mistake(form: Form, factor: sp.Rational, scalar_code: str, scalar_label: st
             " " + " ".join(scalar_explanation[part] for part in scalar_code.split("+")) if scalar_code else ""
         )
     return Mistake(code, label, explanation, prefix + form.plain, prefix_latex + form.latex, True)
-
-
-def exact_match(context: AnswerContext, lhs: se.Basic, rhs: se.Basic) -> str | None:
-    """How ``lhs ≡ rhs`` (SymEngine, in the context's atoms) was shown exactly, or None: the decision
-    :func:`check_answer` makes, for the other answer forms (δ, ∂e/∂z, vector and matrix entries)."""
-    return _identical(context, lhs, rhs)
-
-

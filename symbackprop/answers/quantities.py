@@ -2,14 +2,16 @@
 
 The answer (a SymPy expression from the safe parser) is read under a set of conventions
 (:mod:`.conventions`) and compared with the *direct* derivative of the composed loss — ∂e/∂θ, ∂e/∂a^ℓ_i or
-∂e/∂z^ℓ_i differentiated by SymEngine, not computed by backprop — through the same exact decision as
-:func:`symbackprop.answers.check_answer`.  The verdict is
+∂e/∂z^ℓ_i differentiated by SymEngine, not computed by backprop — through the same decision as
+:func:`symbackprop.answers.check_answer` (:func:`~.decision.decide_answer`).  The verdict is
 
 - ``correct`` only for an exact identity;
-- ``wrong`` with a counterexample (40-digit numbers at a random point) — and a mistake is named only
+- ``wrong`` with a counterexample (40-digit numbers at a random point; on a ReLU network first at points of
+  the activation pattern on which the exact stage found the two different) — and a mistake is named only
   when a mutated model answer (a missing φ', W for Wᵀ, a wrong index, a sign, a factor 2, the other
   convention …) is *proved* equal to the answer;
-- ``timeout`` ("undecided") when no exact method decides and the numbers agree: never correct.
+- ``undecided`` when no exact method decides and the numbers agree, ``timeout`` when the time limit came
+  first: never correct.
 """
 
 from __future__ import annotations
@@ -18,7 +20,6 @@ import re
 import time
 from dataclasses import dataclass
 
-import mpmath
 import symengine as se
 import sympy as sp
 
@@ -29,16 +30,15 @@ from ..network import MLP
 from ..notation import plain
 from ..printing import lecture_printer
 from ..statuses import AnswerStatus
-from .check import AnswerCounterexample, Mistake, exact_match
+from .check import Mistake, refuse_too_large
 from .context import PRECISION, AnswerContext, context_for
 from .conventions import LECTURE, Reading, describe, reading, readings
-from .forms import SCALARS, capitalised, correct_form, mutations
+from .decision import AnswerCounterexample, AnswerDecision, decide_answer, exact_match, first_proved_form
+from .forms import capitalised, correct_form, mutations
 
 __all__ = ["Quantity", "QuantityVerdict", "quantity", "check_quantity", "model_answer", "reference_value", "PRIME_NAMES"]
 
 CORRECT, WRONG, UNDECIDED, TIMEOUT = AnswerStatus.CORRECT, AnswerStatus.WRONG, AnswerStatus.UNDECIDED, AnswerStatus.TIMEOUT
-_TOLERANCE = mpmath.mpf(10) ** -25
-
 PRIME_NAMES = {
     "phi": ("φ'", r"\varphi'"),
     "sigmoid": ("σ'", r"\sigma'"),
@@ -228,9 +228,13 @@ def _forbidden_deltas(q: Quantity, way: Reading, expression: sp.Expr) -> list[st
 def check_quantity(
     net: MLP, q: Quantity, expression: sp.Expr, *, conventions: tuple[str, ...] = (), time_limit: float = 10.0
 ) -> QuantityVerdict:
-    """Compare a parsed answer with the quantity ``q`` of ``net``, read under ``conventions``."""
+    """Compare a parsed answer with the quantity ``q`` of ``net``, read under ``conventions``: decided once
+    (:func:`~.decision.decide_answer`), then — for a wrong answer — the other readings and the typical mistakes
+    are tried, every numeric stage within the same ``time_limit``.  Raises
+    :class:`~symbackprop.errors.LimitError` before any work when ``q`` is too large to check answers against."""
     started = time.perf_counter()
     deadline = started + time_limit
+    refuse_too_large(net, q.layer, q.name)
     context = context_for(net)
     way = reading(context, conventions)
     label = way.label()
@@ -246,68 +250,27 @@ def check_quantity(
     def verdict(status: AnswerStatus, decided_by: str, **extra: object) -> QuantityVerdict:
         return QuantityVerdict(q, status, decided_by, label, seconds=time.perf_counter() - started, **extra)  # type: ignore[arg-type]
 
-    method = exact_match(context, target, candidate)
-    if method is not None:
-        return verdict(CORRECT, method)
-    witness, values = _witness(context, target, candidate, deadline)
-    if witness is None:
-        if time.perf_counter() > deadline:
+    decision = decide_answer(context, target, candidate, deadline)
+    if decision.proved:
+        return verdict(CORRECT, decision.method)  # type: ignore[arg-type]
+    if not decision.refuted:
+        if decision.timed_out:
             return verdict(TIMEOUT, f"the time limit of {time_limit:g} s was reached before a decision")
         return verdict(
             UNDECIDED,
-            f"agrees at {len(context.points)} random points ({PRECISION}-digit arithmetic), but no exact method decides: not a proof",
+            f"agrees at {decision.agreed} random points ({PRECISION}-digit arithmetic), but no exact method decides: not a proof",
         )
-    counterexample = _counterexample(context, target, values[witness], witness)
     for other in readings(context):
         if other.conventions == way.conventions or time.perf_counter() > deadline:
             continue
         if _forbidden_deltas(q, other, expression):
             continue
         if exact_match(context, reference_value(context, q, other), other.converter(expression)) is not None:
-            return verdict(WRONG, "not equal under its conventions (the counterexample below)", convention_mismatch=other.label(), counterexample=counterexample)
-    mistake = _diagnose(context, q, way, candidate, values, deadline)
-    return verdict(WRONG, "not equal: the numbers differ at a random point (the counterexample below)", mistake=mistake, counterexample=counterexample)
-
-
-def _value(context: AnswerContext, expression: se.Basic, index: int, *, shared: bool) -> object:
-    return context.value(expression, context.points[index], shared=shared)
-
-
-def _close(left: object, right: object, factor: sp.Rational = sp.Integer(1)) -> bool:
-    """left == factor·right up to rounding, in 40-digit arithmetic."""
-    with mpmath.workdps(PRECISION):
-        if isinstance(left, mpmath.mpc) or isinstance(right, mpmath.mpc):
-            return False
-        right = right * mpmath.mpf(int(factor.p)) / int(factor.q)  # type: ignore[operator]
-        return abs(left - right) <= _TOLERANCE * (1 + abs(left) + abs(right))  # type: ignore[operator]
-
-
-def _witness(context: AnswerContext, target: se.Basic, candidate: se.Basic, deadline: float) -> tuple[int | None, dict[int, object]]:
-    """The first point where the answer and the target differ (or the answer is undefined)."""
-    values: dict[int, object] = {}
-    for index in range(len(context.points)):
-        if time.perf_counter() > deadline:
-            break
-        expected = _value(context, target, index, shared=True)
-        if expected is None:
-            continue
-        values[index] = _value(context, candidate, index, shared=False)
-        if values[index] is None or not _close(values[index], expected):
-            return index, values
-    return None, values
-
-
-def _counterexample(context: AnswerContext, target: se.Basic, value: object, index: int) -> AnswerCounterexample:
-    expected = _value(context, target, index, shared=True)
-    generic = any(context.net.activation(layer).generic for layer in range(1, context.net.depth + 1))
-    point = context.points[index]
-    if value is None:
-        note, answer = "undefined here (a division by zero, a log of 0, or a number too large)", None
-    elif isinstance(value, mpmath.mpc):
-        note, answer = f"not a real number ({mpmath.nstr(value, 8)})", None
-    else:
-        note, answer = "", float(value)
-    return AnswerCounterexample(context.point_values(point), answer, float(expected), point.phi if generic else None, note)
+            return verdict(WRONG, "not equal under its conventions (the counterexample below)", convention_mismatch=other.label(),
+                           counterexample=decision.counterexample)
+    mistake = _diagnose(context, q, way, candidate, decision, deadline)
+    return verdict(WRONG, "not equal: the numbers differ at a random point (the counterexample below)", mistake=mistake,
+                   counterexample=decision.counterexample)
 
 
 # --- named mistakes -----------------------------------------------------------------------------------------
@@ -380,39 +343,23 @@ def _forms(context: AnswerContext, q: Quantity, way: Reading) -> list[_Form]:
     return found
 
 
-def _diagnose(context: AnswerContext, q: Quantity, way: Reading, candidate: se.Basic, values: dict, deadline: float) -> Mistake | None:
+def _diagnose(context: AnswerContext, q: Quantity, way: Reading, candidate: se.Basic, decision: AnswerDecision, deadline: float) -> Mistake | None:
     """The first mutated model answer (× a scalar slip) *proved* equal to the answer, screened by numbers first."""
-    screening = sorted(values)[:2] or [0]
-    for index in screening:
-        if index not in values:
-            values[index] = _value(context, candidate, index, shared=False)
-    if any(values[index] is None or isinstance(values[index], mpmath.mpc) for index in screening):
+    found = first_proved_form(context, _forms(context, q, way), candidate, decision, deadline)
+    if found is None:
         return None
-    for form in _forms(context, q, way):
-        if time.perf_counter() > deadline:
-            return None
-        form_values = [_value(context, form.value, index, shared=True) for index in screening]
-        if any(value is None for value in form_values):
-            continue
-        for factor, scalar_code, scalar_label in SCALARS:
-            if form.code == "correct" and factor == 1:
-                continue
-            if not all(_close(values[index], value, factor) for index, value in zip(screening, form_values)):
-                continue
-            guess = se.Rational(int(factor.p), int(factor.q)) * form.value
-            if exact_match(context, guess, candidate) is None:
-                continue
-            if form.code == "correct":
-                code, label = scalar_code, capitalised(scalar_label)
-                why = _SCALAR_WHY[scalar_code]
-            else:
-                code = form.code + (f"+{scalar_code}" if scalar_code else "")
-                label = capitalised(form.label) + (f", and {scalar_label}" if scalar_label else "")
-                why = form.explanation + (f" {_SCALAR_WHY[scalar_code]}" if scalar_code else "")
-            prefix = {1: "", -1: "−", sp.Rational(1, 2): "½ ", sp.Rational(-1, 2): "−½ ", 2: "2 ", -2: "−2 "}[factor]
-            shown = prefix + (f"({form.plain})" if prefix and " " in form.plain else form.plain)
-            return Mistake(code, label, why, shown, "", True)
-    return None
+    form, factor, scalar_code, scalar_label = found
+    assert isinstance(form, _Form)
+    if form.code == "correct":
+        code, label = scalar_code, capitalised(scalar_label)
+        why = _SCALAR_WHY[scalar_code]
+    else:
+        code = form.code + (f"+{scalar_code}" if scalar_code else "")
+        label = capitalised(form.label) + (f", and {scalar_label}" if scalar_label else "")
+        why = form.explanation + (f" {_SCALAR_WHY[scalar_code]}" if scalar_code else "")
+    prefix = {1: "", -1: "−", sp.Rational(1, 2): "½ ", sp.Rational(-1, 2): "−½ ", 2: "2 ", -2: "−2 "}[factor]
+    shown = prefix + (f"({form.plain})" if prefix and " " in form.plain else form.plain)
+    return Mistake(code, label, why, shown, "", True)
 
 
 _SCALAR_WHY = {

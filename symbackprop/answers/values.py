@@ -3,11 +3,14 @@
 An exact expression is decided exactly: the difference from the expected value is written as a rational
 plus a rational combination of logarithms of rationals, and Σ c_k log r_k = 0 exactly when Π r_k^{c_k N} = 1
 (:func:`symbackprop.emit.multiclass.log_sign` — rational arithmetic, no floating point); a nonzero rational
-plus such logs is never 0 (e^t is transcendental for rational t ≠ 0, Lindemann–Weierstrass).  Other forms
-are compared at 50 digits, and a difference below 10^-40 without a proof is reported as undecided.  A
-decimal (or any answer that is not exactly right) counts as correct when it is within the part's stated
-tolerance — said so.  Mistakes (p and q swapped, log base 2 or 10, the sign, …) are named only when the
-mutated value is proved equal to the answer.
+plus such logs is never 0 (e^t is transcendental for rational t ≠ 0, Lindemann–Weierstrass).
+
+Any answer that is not proved equal — a decimal, or an exact form this rule cannot decide — is compared at
+50 digits, and counts as correct when it is within the part's stated tolerance, whatever form it is typed
+in: the verdict says "within the stated tolerance" (and, for an exact form, that equality is not proved),
+never "exactly equal".  Only an answer closer than 10^-40 that the tolerance does not cover (a part whose
+tolerance is 0) is left undecided.  Mistakes (p and q swapped, log base 2 or 10, the sign, …) are named only
+when the mutated value is proved equal to the answer.
 """
 
 from __future__ import annotations
@@ -28,6 +31,7 @@ __all__ = ["ValueMutation", "ValueVerdict", "parse_value", "check_value", "exact
 
 CORRECT, WRONG, UNDECIDED = AnswerStatus.CORRECT, AnswerStatus.WRONG, AnswerStatus.UNDECIDED
 _DIGITS = 50
+_RESOLUTION = mpmath.mpf(10) ** -40  # what 50-digit values of this size can tell apart from 0
 
 
 def parse_value(text: str, *, limits: Limits | None = None) -> sp.Expr:
@@ -131,10 +135,15 @@ def check_value(
         return ValueVerdict(WRONG, "the answer is not a real number", None, float(target))
     with mpmath.workdps(_DIGITS):
         difference = abs(given - target)
-    if exact is None and difference < mpmath.mpf(10) ** -40:
-        return ValueVerdict(UNDECIDED, f"equal to {_DIGITS} digits but not proved equal", given_float, float(target))
-    if difference <= tolerance:
-        return ValueVerdict(CORRECT, f"within the stated tolerance: |answer − value| = {float(difference):.2g} ≤ {tolerance:g}", given_float, float(target))
+    indistinguishable = difference < _RESOLUTION
+    if difference + _RESOLUTION <= tolerance:  # the same credit whatever the form; the words say what was established
+        if exact is None and indistinguishable:
+            how = f"within the stated tolerance ±{tolerance:g}: equal to the value to {_DIGITS} digits, but equality is not proved"
+        else:
+            how = f"within the stated tolerance: |answer − value| = {float(difference):.2g} ≤ {tolerance:g}"
+        return ValueVerdict(CORRECT, how, given_float, float(target))
+    if exact is None and indistinguishable:  # closer than 50 digits can tell, and the tolerance (0) does not cover it
+        return ValueVerdict(UNDECIDED, f"equal to {_DIGITS} digits but not proved equal, and the tolerance is {tolerance:g}", given_float, float(target))
     mistake = next((m for m in mutations if exactly_equal(m.value, answer)), None)
     how = "exactly different" if exact is False else f"differs by {float(difference):.3g}"
     return ValueVerdict(WRONG, f"{how}; the tolerance is {tolerance:g}", given_float, float(target), mistake)

@@ -4,8 +4,8 @@ This is the one function that both ``symbackprop grade`` and the web checker cal
 (a ``variants.json`` entry), parses the answer with the safe grammars, checks it with the exact machinery
 of :mod:`symbackprop.answers`, and returns a :class:`PartResult`:
 
-- ``correct`` (full points) only for an exact proof or an exact decision (values: also a decimal within
-  the stated tolerance, said so);
+- ``correct`` (full points) only for an exact proof or an exact decision (values: also any value within
+  the stated tolerance, whatever form it is typed in — said so, and not called exact);
 - ``partial``: entries of a vector/matrix (points per entry), an answer right only under a convention its
   author did not declare, a part right given the student's own wrong previous part of a chain (follow-through),
   a "no" without a verified counterexample;
@@ -22,7 +22,7 @@ from typing import Any, Mapping, Sequence
 import sympy as sp
 
 from ..answers.arrays import ArrayVerdict, array_target, check_array
-from ..answers.check import check_answer, exact_match, parse_answer
+from ..answers.check import exact_match, parse_answer
 from ..answers.context import context_for
 from ..answers.conventions import HALF_LOSS, LECTURE, describe, parse_conventions, reading
 from ..answers.counterexamples import check_triangle, parse_yes_no
@@ -190,12 +190,8 @@ def _scalar(part: Mapping[str, Any], answer: str, declared: tuple[str, ...], pre
         expression = parse_answer(net, body)
     except ExpressionSyntaxError as error:  # the position in the answer as typed, wrappers included
         raise AnswerSyntaxError(str(error).splitlines()[0], text=answer, position=None if error.position is None else offset + error.position) from None
-    if part["kind"] == "gradient" and not declared:
-        verdict = check_answer(net, q.name, body, time_limit=time_limit)
-        if verdict.correct and verdict.proved:
-            return PartStatus.CORRECT, 1.0, verdict.feedback, {"decided_by": verdict.decided_by}
-        if verdict.correct or verdict.status == AnswerStatus.UNDECIDED:  # agreement at sampled points: never correct
-            return PartStatus.UNDECIDED, 0.0, f"Not decided ({verdict.decided_by}); left for the instructor to review.", {"decided_by": verdict.decided_by}
+    # one decision per answer, within one time limit: the exact comparison, the counterexample, the other
+    # conventions and the typical mistakes all come from this call
     verdict = check_quantity(net, q, expression, conventions=declared, time_limit=time_limit)
     outcome = _from_quantity(part, verdict)
     if outcome[0] == PartStatus.WRONG and previous:
