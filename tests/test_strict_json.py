@@ -43,3 +43,16 @@ def test_a_file_is_capped_before_it_is_read_and_named_in_every_error(tmp_path):
     path.write_text('{"a": 1, "a": 1}')
     with pytest.raises(DataError, match=r"doc\.json: the key 'a' appears twice"):
         read_json_file(path, max_bytes=100)
+
+
+def test_grade_refuses_a_variants_json_with_an_overlong_number_in_one_line(tmp_path, capsys):
+    from symbackprop.cli import main
+
+    variants = tmp_path / "variants.json"
+    variants.write_text('{"generator": "symbackprop", "seed": ' + "1" * 5000 + ', "students": {}}', encoding="utf-8")
+    answers = tmp_path / "answers.csv"
+    answers.write_text("id,part,answer\n", encoding="utf-8")
+    assert main(["grade", "--variants", str(variants), "--answers", str(answers), "--out", str(tmp_path / "gradebook.csv")]) == 2
+    error = capsys.readouterr().err
+    assert error == f"symbackprop grade: error: {variants}: a whole number of 5,000 digits (at most {MAX_DIGITS:,})\n"
+    assert not (tmp_path / "gradebook.csv").exists()
