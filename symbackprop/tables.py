@@ -71,7 +71,8 @@ def read_table(
     name: str | None = None,
 ) -> Table:
     """Read a CSV file (a path or an open text handle) whose header names ``required`` (and perhaps
-    ``optional``) columns; ``key`` columns must be unique together.  Extra columns are kept.
+    ``optional``) columns; ``key`` columns must be unique together (a key column among ``optional`` that the
+    header lacks is left out of the key).  Extra columns are kept.
 
     Raises :class:`~symbackprop.errors.DataError` only for problems with the whole file (unreadable,
     empty, no header, a required column missing); every row problem is returned in ``problems``.
@@ -107,6 +108,7 @@ def read_table(
     duplicates = sorted({column for column in header if header.count(column) > 1})
     if duplicates:
         raise DataError(f"{label} has the column(s) {', '.join(duplicates)} more than once")
+    key = tuple(column for column in key if column in header or column not in optional)
 
     previous_limit = csv.field_size_limit(MAX_FIELD + 1)  # the csv module's own default is 131,072
     try:

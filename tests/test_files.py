@@ -111,3 +111,27 @@ def test_written_files_get_the_usual_permissions_not_the_temporary_files_private
     os.chmod(path, 0o640)
     write_text(path, TEX_MARKER + "\nagain\n")  # a replaced file keeps its mode
     assert stat.S_IMODE(path.stat().st_mode) == 0o640
+
+
+@pytest.mark.parametrize(
+    "content",
+    [
+        "[" * 200_000 + "]" * 200_000,  # json.load raised RecursionError here: a traceback instead of a refusal
+        '{"generator": "mine", "generator": "symbackprop 0.1.0"}',  # json.load kept the last value and took it for ours
+        '{"generator": "symbackprop 0.1.0", "score": NaN}',
+    ],
+)
+def test_a_json_that_is_not_strict_json_is_not_taken_for_an_output(tmp_path, content):
+    path = tmp_path / "results.json"
+    path.write_text(content)
+    assert not is_symbackprop_output(path)
+    with pytest.raises(OverwriteError, match="not written by symbackprop"):
+        write_text(path, "{}\n", inputs=[])
+    assert path.read_text() == content
+
+
+def test_a_json_too_large_to_be_ours_is_not_read(tmp_path):
+    path = tmp_path / "huge.json"
+    with open(path, "wb") as handle:
+        handle.truncate(300 * 1024 * 1024)  # sparse: its size is known without a byte being read
+    assert not is_symbackprop_output(path)

@@ -96,6 +96,16 @@ def test_read_answers_accepts_header_variants_and_turns_bad_rows_into_error_rows
     assert graded[3].feedback.startswith("line 6:")
 
 
+
+def test_read_answers_keys_rows_by_id_only_when_there_is_an_id_column(tmp_path):
+    keyed, unkeyed = tmp_path / "keyed.csv", tmp_path / "unkeyed.csv"
+    keyed.write_text("answer,Id\ndelta^2_1,s1\nx_1,s1\n", encoding="utf-8")
+    unkeyed.write_text("\n\nanswer\ndelta^2_1\ndelta^2_1\n", encoding="utf-8")
+    rows = read_answers(keyed)
+    assert [(row["id"], row["line"], row["problem"]) for row in rows] == [("s1", 2, None), ("s1", 3, "line 3: duplicate id 's1' (first on line 2)")]
+    assert [g.verdict for g in grade_answers(NET, rows, wrt="b^2_1", workers=0)] == ["wrong", "error"]  # the repeat is counted, not dropped
+    assert [(row["id"], row["line"], row["problem"]) for row in read_answers(unkeyed)] == [("line 4", 4, None), ("line 5", 5, None)]
+
 def test_a_huge_field_is_read_and_rejected_by_the_length_limit(tmp_path):
     path = tmp_path / "class.csv"
     path.write_text("id,answer\nbig," + "x_1+" * 100_000 + "x_1\nok,delta^2_1\n", encoding="utf-8")

@@ -51,6 +51,14 @@ def test_duplicate_and_empty_keys_and_short_rows_are_reported():
     assert "2 field(s) where the header has 3" in messages[6]
 
 
+
+def test_an_optional_key_column_is_a_key_only_when_the_file_has_it():
+    keyed = _read("ID,answer\n1,x\n1,y\n", required=["answer"], optional=["id"], key=("id",))
+    assert [row.line for row in keyed.rows] == [2]
+    assert [(p.line, p.message) for p in keyed.problems] == [(3, "duplicate id '1' (first on line 2)")]
+    unkeyed = _read("answer\nx\nx\n", required=["answer"], optional=["id"], key=("id",))
+    assert [row.line for row in unkeyed.rows] == [2, 3] and unkeyed.problems == ()
+
 @pytest.mark.parametrize(
     "text, fragment",
     [("", "is empty"), ("\n\n", "is empty"), ("id,wrt\n1,x\n", r"needs the column\(s\) answer"), ("id,answer,id\n", "more than once")],

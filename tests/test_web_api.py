@@ -137,6 +137,23 @@ def test_explore_renders_the_documents_derivation_and_its_proof(client):
     assert too_big.status_code == 400 and "between 1 and 5" in too_big.json()["error"]
 
 
+
+def test_an_explored_page_is_derived_once_and_then_served_from_the_cache(client, monkeypatch):
+    from symbackprop.web import app as app_module
+
+    derived: list[str] = []
+    real = app_module.call_isolated
+
+    def counting(net, function, argument, **kwargs):
+        derived.append(argument)
+        return real(net, function, argument, **kwargs)
+
+    monkeypatch.setattr(app_module, "call_isolated", counting)
+    network = {**NET, "sizes": [1, 1, 1]}
+    pages = [client.post("/api/explore", json={"network": network, "wrt": wrt}).json() for wrt in ("b^2_1", "b^2_1", "w^2_11", "b^2_1")]
+    assert derived == ["b^2_1", "w^2_11"]
+    assert pages[0] == pages[1] == pages[3] and pages[2]["parameter"] == "w^2_11"
+
 def test_health_and_config_describe_the_server(client):
     health = client.get("/api/health").json()
     assert health["status"] == "ok" and health["pool"]["workers"] >= 1 and health["variants"] is False

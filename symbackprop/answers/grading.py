@@ -170,10 +170,7 @@ def read_answers(source: str | os.PathLike | IO[str]) -> list[dict[str, object]]
         label = getattr(source, "name", "the CSV")
         text = source.read()
     text = text.lstrip("\ufeff")
-    first = next((line for line in text.splitlines() if line.strip()), "")
-    header = [cell.strip().lower() for cell in next(csv.reader([first]), [])] if first else []
-    key = ("id",) if "id" in header else ()
-    table = read_table(io.StringIO(text), required=["answer"], optional=["id", "wrt"], key=key, name=label)
+    table = read_table(io.StringIO(text), required=["answer"], optional=["id", "wrt"], key=("id",), name=label)  # id: a key when present
     rows: list[dict[str, object]] = []
     for row in table.rows:
         values = {name: unguarded(row.values.get(name)) for name in ("id", "answer", "wrt")}

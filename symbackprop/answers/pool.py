@@ -15,7 +15,7 @@ import os
 import threading
 import time
 from collections import OrderedDict
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Callable, TypeVar
 
 from .. import notation
@@ -26,7 +26,7 @@ from ..printing import sympy_latex
 from .check import AnswerCounterexample, Mistake, check_answer, parse_answer
 from .grading import GradedAnswer, mlp_recipe, warm_network, WorkerPool, failure
 
-__all__ = ["AnswerPool", "CheckOutcome", "ParsedAnswer", "call_isolated"]
+__all__ = ["AnswerPool", "CheckOutcome", "ParsedAnswer", "WorkerSlots", "call_isolated"]
 
 _PARSE, _CHECK = "parse", "check"
 T = TypeVar("T")
@@ -104,15 +104,115 @@ def _from_graded(graded: object) -> CheckOutcome:
     return CheckOutcome(graded.verdict, graded.feedback, decided_by=graded.decided_by)
 
 
+class WorkerSlots:
+    """Up to ``size`` one-process :class:`WorkerPool` s made by ``fork``, each running one task at a time for
+    whichever thread checked it out; safe to call from many threads.
+
+    The failure handling both long-lived pools share: a task runs to its end in its worker, where a worker
+    killed at the hard time limit or dead is replaced and the task reported as failed, so a crash costs at
+    most the task in flight; a worker whose run raised is stopped and its slot forked afresh by the next
+    caller; after :meth:`close`, idle workers stop at once, busy ones when their task ends, and waiting
+    callers are refused with ``closed_message``."""
+
+    def __init__(self, size: int, fork: Callable[[], WorkerPool], *, closed_message: str) -> None:
+        self.size = size
+        self._fork = fork
+        self._closed_message = closed_message
+        self._changed = threading.Condition()
+        self._idle: list[WorkerPool] = []
+        self._started = 0  # workers that exist (idle, busy or being forked)
+        self._busy = 0
+        self._closed = False
+
+    def run(self, task: object) -> object:
+        """``task``'s result from a checked-out worker (or the worker's report that it was killed or died)."""
+        worker = self._acquire()
+        healthy = False
+        try:
+            # run to the end: after reporting a worker that died, the generator starts its replacement
+            results = [result for _, result in worker.run([(0, task)])]
+            healthy = True
+        finally:
+            self._release(worker, discard=not healthy)
+        if not results:
+            raise SymbackpropError("the checking worker returned nothing")  # pragma: no cover
+        return results[0]
+
+    def fill(self) -> None:
+        """Fork every worker not running yet (what the first callers would otherwise wait for)."""
+        forked: list[WorkerPool] = []
+        try:
+            while True:
+                with self._changed:
+                    if self._closed or self._started >= self.size:
+                        break
+                    self._started += 1
+                    self._busy += 1
+                forked.append(self._forked())
+        finally:
+            for worker in forked:
+                self._release(worker)
+
+    def close(self) -> None:
+        """Stop the idle workers now and the busy ones when their task ends; later calls are refused."""
+        with self._changed:
+            self._closed = True
+            idle, self._idle = self._idle, []
+            self._started -= len(idle)
+            self._changed.notify_all()
+        for worker in idle:
+            worker.close()
+
+    def stats(self) -> tuple[int, int]:
+        """(workers running, workers busy)."""
+        with self._changed:
+            return self._started, self._busy
+
+    def _acquire(self) -> WorkerPool:
+        with self._changed:
+            while True:
+                if self._closed:
+                    raise SymbackpropError(self._closed_message)
+                if self._idle:
+                    self._busy += 1
+                    return self._idle.pop()
+                if self._started < self.size:
+                    self._started += 1
+                    self._busy += 1
+                    break
+                self._changed.wait()
+        return self._forked()
+
+    def _forked(self) -> WorkerPool:
+        """A new worker for a slot already counted; the slot is given back if the fork fails."""
+        try:
+            return self._fork()
+        except BaseException:
+            with self._changed:
+                self._started -= 1
+                self._busy -= 1
+                self._changed.notify_all()
+            raise
+
+    def _release(self, worker: WorkerPool, *, discard: bool = False) -> None:
+        with self._changed:
+            self._busy -= 1
+            keep = not (discard or self._closed)
+            if keep:
+                self._idle.append(worker)
+            else:
+                self._started -= 1
+            self._changed.notify_all()
+        if not keep:
+            worker.close()
+
+
 @dataclass
 class _Network:
-    """The workers of one network: idle ones, and how many exist (idle or busy)."""
+    """The workers of one network, and how many callers are using them now (a network in use is never retired)."""
 
-    net: MLP
-    idle: list[WorkerPool] = field(default_factory=list)
-    started: int = 0
-    busy: int = 0
-    retired: bool = False
+    slots: WorkerSlots
+    users: int = 0
 
 
 def _key(net: MLP) -> tuple:
@@ -143,19 +243,19 @@ class AnswerPool:
         self.time_limit = float(time_limit)
         self._capacity = int(networks)
         self._networks: OrderedDict[tuple, _Network] = OrderedDict()
-        self._changed = threading.Condition()
+        self._lock = threading.Lock()
         self._forking = threading.Lock()  # one fork (and one warm-up) at a time
         self._closed = False
 
     # --- public ---------------------------------------------------------------------------------------
     def check(self, net: MLP, wrt: str, answer: str) -> CheckOutcome:
         """Check ``answer`` for ∂e/∂``wrt`` in a worker; never raises for anything the answer contains."""
-        result = self._run(net, (_CHECK, answer, wrt))
+        result = self._using(net, lambda slots: slots.run((_CHECK, answer, wrt)))
         return result if isinstance(result, CheckOutcome) else _from_graded(result)
 
     def parse(self, net: MLP, answer: str) -> ParsedAnswer:
         """How the checker reads ``answer`` (parsed in a worker, nothing checked)."""
-        result = self._run(net, (_PARSE, answer, None))
+        result = self._using(net, lambda slots: slots.run((_PARSE, answer, None)))
         if isinstance(result, ParsedAnswer):
             return result
         outcome = _from_graded(result)
@@ -166,29 +266,16 @@ class AnswerPool:
         students do not wait (worth it for the networks a server knows it will see)."""
         with self._forking:
             warm_network(net, [notation.plain_name(parameter.name) for parameter in net.parameters])
-        started = []
-        try:
-            with self._changed:
-                missing = self.workers - (self._networks[_key(net)].started if _key(net) in self._networks else 0)
-            for _ in range(missing):
-                started.append(self._acquire(net))
-        finally:
-            for entry, worker in started:
-                self._release(entry, worker)
+        self._using(net, WorkerSlots.fill)
 
     def close(self) -> None:
         """Stop every worker; later calls raise."""
-        with self._changed:
+        with self._lock:
             self._closed = True
             entries = list(self._networks.values())
             self._networks.clear()
-            idle = [worker for entry in entries for worker in entry.idle]
-            for entry in entries:
-                entry.retired = True
-                entry.idle.clear()
-            self._changed.notify_all()
-        for worker in idle:
-            worker.close()
+        for entry in entries:
+            entry.slots.close()
 
     def __enter__(self) -> "AnswerPool":
         return self
@@ -196,89 +283,51 @@ class AnswerPool:
     def __exit__(self, *exc_info: object) -> None:
         self.close()
 
-    # --- workers --------------------------------------------------------------------------------------
-    def _run(self, net: MLP, task: tuple[str, object, object]) -> object:
-        entry, worker = self._acquire(net)
-        healthy = False
-        try:
-            # run to the end: after reporting a worker that died, the generator starts its replacement
-            results = [result for _, result in worker.run([(0, task)])]
-            healthy = True
-        finally:
-            self._release(entry, worker, discard=not healthy)
-        if not results:
-            raise SymbackpropError("the checking worker returned nothing")  # pragma: no cover
-        return results[0]
-
-    def _acquire(self, net: MLP) -> tuple[_Network, WorkerPool]:
-        key = _key(net)
-        with self._changed:
-            while True:
-                if self._closed:
-                    raise SymbackpropError("the answer pool is closed")
-                entry = self._networks.get(key)
-                if entry is None:
-                    entry = self._networks[key] = _Network(net)
-                self._networks.move_to_end(key)
-                if entry.idle:
-                    entry.busy += 1
-                    return entry, entry.idle.pop()
-                if entry.started < self.workers:
-                    entry.started += 1
-                    entry.busy += 1
-                    break
-                self._changed.wait()
-        retired = self._retire_beyond_capacity()
-        try:
-            with self._forking:
-                worker = WorkerPool(entry.net, 1, time_limit=self.time_limit, job=_serve)
-        except BaseException:
-            with self._changed:
-                entry.started -= 1
-                entry.busy -= 1
-                self._changed.notify_all()
-            raise
-        finally:
-            for old in retired:
-                old.close()
-        return entry, worker
-
-    def _release(self, entry: _Network, worker: WorkerPool, *, discard: bool = False) -> None:
-        with self._changed:
-            entry.busy -= 1
-            keep = not (discard or entry.retired or self._closed)
-            if keep:
-                entry.idle.append(worker)
-            else:
-                entry.started -= 1
-            self._changed.notify_all()
-        if not keep:
-            worker.close()
-
-    def _retire_beyond_capacity(self) -> list[WorkerPool]:
-        """Stop the least recently used networks with no busy worker while more than ``networks`` are kept."""
-        retired: list[WorkerPool] = []
-        with self._changed:
-            for key in list(self._networks):
-                if len(self._networks) <= self._capacity:
-                    break
-                entry = self._networks[key]
-                if entry.busy:
-                    continue
-                del self._networks[key]
-                entry.retired = True
-                retired.extend(entry.idle)
-                entry.idle.clear()
-        return retired
-
     def stats(self) -> dict[str, int]:
         """How many networks are kept and how many workers run (for a health check)."""
-        with self._changed:
-            return {
-                "networks": len(self._networks),
-                "workers": sum(entry.started for entry in self._networks.values()),
-                "busy": sum(entry.busy for entry in self._networks.values()),
-            }
+        with self._lock:
+            counts = [entry.slots.stats() for entry in self._networks.values()]
+        return {"networks": len(counts), "workers": sum(started for started, _ in counts), "busy": sum(busy for _, busy in counts)}
+
+    # --- workers --------------------------------------------------------------------------------------
+    def _using(self, net: MLP, work: Callable[[WorkerSlots], T]) -> T:
+        """``work`` on the workers of ``net`` (made on first use; the least recently used networks beyond the
+        capacity that nobody is using are stopped)."""
+        key = _key(net)
+        with self._lock:
+            if self._closed:
+                raise SymbackpropError("the answer pool is closed")
+            entry = self._networks.get(key)
+            if entry is None:
+                entry = self._networks[key] = _Network(WorkerSlots(self.workers, lambda: self._fork(net), closed_message="the answer pool is closed"))
+            self._networks.move_to_end(key)
+            entry.users += 1
+            retired = self._retire_beyond_capacity()
+        for old in retired:
+            old.close()
+        try:
+            return work(entry.slots)
+        finally:
+            with self._lock:
+                entry.users -= 1
+
+    def _fork(self, net: MLP) -> WorkerPool:
+        with self._forking:
+            return WorkerPool(net, 1, time_limit=self.time_limit, job=_serve)
+
+    def _retire_beyond_capacity(self) -> list[WorkerSlots]:
+        """The least recently used networks nobody is using, taken out while more than ``networks`` are kept
+        (the caller holds the lock and stops their workers after releasing it)."""
+        retired: list[WorkerSlots] = []
+        for key in list(self._networks):
+            if len(self._networks) <= self._capacity:
+                break
+            entry = self._networks[key]
+            if entry.users:
+                continue
+            del self._networks[key]
+            retired.append(entry.slots)
+        return retired
 
 
 # --- one-off jobs ------------------------------------------------------------------------------------------

@@ -25,15 +25,18 @@ triangle inequality, with a counterexample that starts from the student's own p.
 
 from __future__ import annotations
 
-import json
+import math
 import os
 from dataclasses import dataclass, field
 from typing import Any, Mapping
 
 from ..answers.conventions import CONVENTIONS, LECTURE
-from ..errors import DataError, SpecError
+from ..errors import SpecError
+from ..strict_json import read_text_file, strict_loads
 
-__all__ = ["Question", "HomeworkSpec", "DEFAULT_SPEC", "load_spec", "QUESTION_PARTS"]
+__all__ = ["Question", "HomeworkSpec", "DEFAULT_SPEC", "load_spec", "QUESTION_PARTS", "MAX_SPEC_BYTES"]
+
+MAX_SPEC_BYTES = 1024 * 1024  # a spec is a few hundred bytes; this bounds what is read before parsing
 
 QUESTION_PARTS = {"bias": 3, "backprop": 5, "softmax": 1, "kl": 2, "triangle": 1}
 _ACTIVATIONS = ("sigmoid", "tanh", "phi", "relu")
@@ -77,82 +80,123 @@ class HomeworkSpec:
             raise SpecError("a homework spec is a table/object with keys title, conventions, tolerance, credit, questions")
         unknown = set(raw) - set(DEFAULT_SPEC)
         if unknown:
-            raise SpecError(f"unknown spec key(s) {', '.join(sorted(unknown))}; the keys are {', '.join(DEFAULT_SPEC)}")
+            raise SpecError(f"unknown spec key(s) {', '.join(sorted(map(str, unknown)))}; the keys are {', '.join(DEFAULT_SPEC)}")
+        if not isinstance(raw.get("credit", {}), Mapping):
+            raise SpecError("credit is a table/object of shares, e.g. {\"convention\": 0.5}")
         merged = {**DEFAULT_SPEC, **raw, "credit": {**DEFAULT_SPEC["credit"], **dict(raw.get("credit", {}))}}
-        conventions = tuple(merged["conventions"])
-        bad = [name for name in conventions if name not in CONVENTIONS]
-        if bad or LECTURE not in conventions:
-            raise SpecError(f"conventions must include 'lecture' and be among {', '.join(CONVENTIONS)}; got {list(conventions)}")
+        if not isinstance(merged["title"], str):
+            raise SpecError(f"title is a string, got {_shown(merged['title'])}")
+        conventions = merged["conventions"]
+        if not isinstance(conventions, (list, tuple)) or not all(isinstance(name, str) and name in CONVENTIONS for name in conventions) \
+                or LECTURE not in conventions:
+            raise SpecError(f"conventions must be a list that includes 'lecture', among {', '.join(CONVENTIONS)}; got {_shown(conventions)}")
         tolerance = merged["tolerance"]
-        if not isinstance(tolerance, (int, float)) or not 0 < tolerance < 1:
-            raise SpecError(f"tolerance must be a number between 0 and 1, got {tolerance!r}")
+        if not _is_number(tolerance) or not 0 < tolerance < 1:
+            raise SpecError(f"tolerance must be a number between 0 and 1, got {_shown(tolerance)}")
         credit = merged["credit"]
         for key, value in credit.items():
-            if key not in DEFAULT_SPEC["credit"] or not isinstance(value, (int, float)) or not 0 <= value <= 1:
+            if key not in DEFAULT_SPEC["credit"] or not _is_number(value) or not 0 <= value <= 1:
                 raise SpecError(f"credit.{key} must be one of {', '.join(DEFAULT_SPEC['credit'])} with a value in [0, 1]")
-        questions = []
-        for number, question in enumerate(merged["questions"], start=1):
-            questions.append(_question(number, question))
+        if not isinstance(merged["questions"], (list, tuple)):
+            raise SpecError(f"questions is a list of questions (tables/objects with a type), got {_shown(merged['questions'])}")
+        questions = [_question(number, question) for number, question in enumerate(merged["questions"], start=1)]
         if not questions:
             raise SpecError("the spec has no questions")
-        return cls(str(merged["title"]), conventions, float(tolerance), dict(credit), tuple(questions), merged)
+        return cls(merged["title"], tuple(conventions), float(tolerance), dict(credit), tuple(questions), merged)
+
+
+def _is_number(value: object) -> bool:
+    """A finite int or float (not a bool: ``true`` is no number of points)."""
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+
+
+def _shown(value: object) -> str:
+    """A value as a message quotes it (cut short)."""
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+_OPTIONS = {"bias": {"sizes", "activations"}, "backprop": {"sizes", "activations", "bias"}, "softmax": {"sizes", "activations"},
+            "kl": {"classes", "denominators"}, "triangle": set()}
 
 
 def _question(number: int, raw: Any) -> Question:
-    if not isinstance(raw, Mapping) or raw.get("type") not in QUESTION_PARTS:
+    if not isinstance(raw, Mapping) or not isinstance(raw.get("type"), str) or raw["type"] not in QUESTION_PARTS:
         raise SpecError(f"question {number}: type must be one of {', '.join(QUESTION_PARTS)}")
     kind = raw["type"]
     points = raw.get("points", [1] * QUESTION_PARTS[kind])
-    if not isinstance(points, list) or len(points) != QUESTION_PARTS[kind] or not all(isinstance(p, (int, float)) and p > 0 for p in points):
+    if not isinstance(points, list) or len(points) != QUESTION_PARTS[kind] or not all(_is_number(p) and p > 0 for p in points):
         raise SpecError(f"question {number} ({kind}): points is a list of {QUESTION_PARTS[kind]} positive numbers, one per part")
     options = {key: value for key, value in raw.items() if key not in ("type", "points")}
-    allowed = {"bias": {"sizes", "activations"}, "backprop": {"sizes", "activations", "bias"}, "softmax": {"sizes", "activations"},
-               "kl": {"classes", "denominators"}, "triangle": set()}[kind]
+    allowed = _OPTIONS[kind]
     if set(options) - allowed:
-        raise SpecError(f"question {number} ({kind}): unknown option(s) {', '.join(sorted(set(options) - allowed))}; allowed: {', '.join(sorted(allowed)) or 'none'}")
+        raise SpecError(f"question {number} ({kind}): unknown option(s) {', '.join(sorted(map(str, set(options) - allowed)))}; allowed: {', '.join(sorted(allowed)) or 'none'}")
+    for name in options:
+        if not isinstance(options[name], list) or not options[name]:
+            raise SpecError(f"question {number} ({kind}): {name} is a non-empty list")
     for sizes in options.get("sizes", []):
-        if not (isinstance(sizes, list) and 2 <= len(sizes) <= 4 and all(isinstance(n, int) and 1 <= n <= 4 for n in sizes)):
-            raise SpecError(f"question {number} ({kind}): sizes are lists of 2 to 4 widths between 1 and 4 (homework-sized), got {sizes!r}")
+        if not (isinstance(sizes, list) and 2 <= len(sizes) <= 4 and all(_is_whole(n) and 1 <= n <= 4 for n in sizes)):
+            raise SpecError(f"question {number} ({kind}): sizes are lists of 2 to 4 widths between 1 and 4 (homework-sized), got {_shown(sizes)}")
         if kind in ("bias", "backprop") and len(sizes) != 3:
             raise SpecError(f"question {number} ({kind}): the networks have two layers, sizes [N0, N1, N2]; got {sizes!r}")
         if kind == "softmax" and sizes[-1] < 2:
             raise SpecError(f"question {number} (softmax): at least 2 output classes, got {sizes!r}")
     for name in options.get("activations", []):
-        if name not in _ACTIVATIONS:
-            raise SpecError(f"question {number}: activations are among {', '.join(_ACTIVATIONS)}, got {name!r}")
+        if not isinstance(name, str) or name not in _ACTIVATIONS:
+            raise SpecError(f"question {number}: activations are among {', '.join(_ACTIVATIONS)}, got {_shown(name)}")
+    for bias in options.get("bias", []):
+        if not isinstance(bias, bool):
+            raise SpecError(f"question {number} ({kind}): bias is a list of true/false (with or without biases), got {_shown(bias)}")
     for classes in options.get("classes", []):
-        if not isinstance(classes, int) or not 2 <= classes <= 5:
-            raise SpecError(f"question {number} (kl): classes are whole numbers from 2 to 5, got {classes!r}")
+        if not _is_whole(classes) or not 2 <= classes <= 5:
+            raise SpecError(f"question {number} (kl): classes are whole numbers from 2 to 5, got {_shown(classes)}")
     for denominator in options.get("denominators", []):
-        if not isinstance(denominator, int) or not 3 <= denominator <= 20:
-            raise SpecError(f"question {number} (kl): denominators are whole numbers from 3 to 20, got {denominator!r}")
-    for name in ("sizes", "activations", "classes", "denominators", "bias"):
-        if name in options and (not isinstance(options[name], list) or not options[name]):
-            raise SpecError(f"question {number} ({kind}): {name} is a non-empty list")
+        if not _is_whole(denominator) or not 3 <= denominator <= 20:
+            raise SpecError(f"question {number} (kl): denominators are whole numbers from 3 to 20, got {_shown(denominator)}")
     return Question(kind, tuple(float(p) for p in points), options)
 
 
+def _is_whole(value: object) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
 def load_spec(path: str | os.PathLike | None) -> HomeworkSpec:
-    """The default spec, or the JSON (``.json``) or TOML (``.toml``) file at ``path``."""
+    """The default spec, or the JSON (``.json``) or TOML (``.toml``) file at ``path``, read strictly: every
+    problem is one line that names the file (:class:`~symbackprop.errors.DataError` for a file that cannot be
+    read or is too large, :class:`SpecError` for its content)."""
     if path is None:
         return HomeworkSpec.build({})
     name = os.fspath(path)
+    if not name.endswith((".json", ".toml")):
+        raise SpecError(f"the spec {name} must be a .json or .toml file")
+    text = read_text_file(name, max_bytes=MAX_SPEC_BYTES)
     try:
-        with open(name, "rb") as handle:
-            data = handle.read()
-    except OSError as error:
-        raise DataError(f"cannot read the spec {name}: {error.strerror}") from None
+        raw = _toml(text) if name.endswith(".toml") else strict_loads(text, SpecError)
+        return HomeworkSpec.build(raw)  # type: ignore[arg-type]
+    except SpecError as error:
+        raise SpecError(f"{name}: {error}") from None
+
+
+def _toml(text: str) -> dict[str, Any]:
+    """A TOML document, with nan and inf refused as a spec's numbers (TOML allows them, JSON does not)."""
     try:
-        if name.endswith(".toml"):
-            try:
-                import tomllib
-            except ImportError:  # Python 3.10
-                import tomli as tomllib  # type: ignore[no-redef]
-            raw = tomllib.loads(data.decode("utf-8"))
-        elif name.endswith(".json"):
-            raw = json.loads(data.decode("utf-8"))
-        else:
-            raise SpecError(f"the spec {name} must be a .json or .toml file")
-    except (ValueError, UnicodeDecodeError) as error:
-        raise SpecError(f"the spec {name} cannot be read: {str(error).splitlines()[0]}") from None
-    return HomeworkSpec.build(raw)
+        import tomllib
+    except ImportError:  # Python 3.10
+        import tomli as tomllib  # type: ignore[no-redef]
+
+    def decimal(literal: str) -> float:
+        value = float(literal)
+        if not math.isfinite(value):
+            raise SpecError(f"{literal} is not a number a spec allows")
+        return value
+
+    try:
+        return tomllib.loads(text, parse_float=decimal)
+    except tomllib.TOMLDecodeError as error:
+        raise SpecError(f"not valid TOML: {str(error).splitlines()[0]}") from None
+    except SpecError:
+        raise
+    except RecursionError:
+        raise SpecError("nested too deeply") from None
+    except ValueError as error:  # a whole number longer than Python converts
+        raise SpecError(f"a number cannot be read: {str(error).split(';')[0]}") from None

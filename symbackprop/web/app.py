@@ -17,8 +17,6 @@ from __future__ import annotations
 import functools
 import logging
 import math
-import threading
-from collections import OrderedDict
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from importlib import resources
@@ -46,6 +44,7 @@ from .blocks import latex_blocks
 from .errors import RequestError
 from .explore import EXPLORE_BOUNDS, MACROS, derivation_page
 from .networks import DEFAULT_NETWORK, NetworkBounds, NetworkCache, parameter_names, recipe_json, symbol_latex
+from .recent import RecentlyUsed
 from .ratelimit import RateLimiter
 from .requests import MAX_ANSWER_CHARACTERS, MAX_BODY_BYTES, fields, read_json, text_field
 from .part_pool import PartPool, warm_parts
@@ -63,6 +62,7 @@ _PART_VERDICT = {"correct": "correct", "partial": "partial", "wrong": "wrong", "
 _ANSWER_FIELDS = ("network", "wrt", "answer", "student", "part", "conventions")
 MAX_CONVENTIONS_CHARACTERS = 64
 PREVIEW_SHARE = 4  # previews a client may send per check it may send (they are sent while typing)
+EXPLORED_PAGES = 64  # Explore pages kept (each at most MAX_PAGE_CHARACTERS of LaTeX), the least recently asked for dropped first
 
 
 @dataclass(frozen=True)
@@ -94,8 +94,7 @@ class _Services:
         self.pool: AnswerPool | None = None
         self.parts: PartPool | None = None
         self.store = SubmissionStore(settings.db) if settings.db else None
-        self.explored: OrderedDict[tuple, dict] = OrderedDict()
-        self.explored_lock = threading.Lock()
+        self.explored: RecentlyUsed[tuple, dict] = RecentlyUsed(EXPLORED_PAGES)
         self.exploring = anyio.Semaphore(1)
 
     def start(self) -> None:
@@ -417,22 +416,17 @@ async def api_explore(request: Request) -> Response:
         except SymbackpropError as error:
             raise RequestError(f"wrt: {error}") from None
     key = (recipe, wrt)
-    with services.explored_lock:
-        page = services.explored.get(key)
+    page = services.explored.get(key)
     if page is None:
-        async with services.exploring:
-            with services.explored_lock:
-                page = services.explored.get(key)
+        async with services.exploring:  # one derivation at a time; a page another request just made is taken
+            page = services.explored.get(key)
             if page is None:
                 derive = functools.partial(call_isolated, net, derivation_page, wrt, time_limit=services.settings.explore_time_limit)
                 try:
                     page = await _in_thread(derive)
                 except SymbackpropError as error:
                     raise RequestError(str(error), status=422) from None
-                with services.explored_lock:
-                    services.explored[key] = page
-                    while len(services.explored) > 64:
-                        services.explored.popitem(last=False)
+                page = services.explored.keep(key, page)
     return JSONResponse({**page, "macros": MACROS})
 
 

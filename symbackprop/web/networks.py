@@ -8,8 +8,6 @@ only, so one request cannot make it derive a large one.
 
 from __future__ import annotations
 
-import threading
-from collections import OrderedDict
 from dataclasses import dataclass
 from typing import Mapping
 
@@ -21,6 +19,7 @@ from ..losses import LOSSES
 from ..network import MLP
 from ..notation import plain_name
 from .errors import RequestError
+from .recent import RecentlyUsed
 
 __all__ = ["NetworkBounds", "NetworkCache", "network_recipe", "parameter_names", "symbol_latex", "DEFAULT_NETWORK"]
 
@@ -103,29 +102,21 @@ class NetworkCache:
 
     def __init__(self, bounds: NetworkBounds, size: int = 32) -> None:
         self.bounds = bounds
-        self._size = size
-        self._networks: OrderedDict[tuple, MLP] = OrderedDict()
-        self._lock = threading.Lock()
+        self._networks: RecentlyUsed[tuple, MLP] = RecentlyUsed(size)
 
     def get(self, value: object, bounds: NetworkBounds | None = None) -> tuple[tuple, MLP]:
         """(recipe, MLP) for a network request; RequestError for anything invalid or larger than
         ``bounds`` (default: the cache's)."""
         recipe = network_recipe(value, bounds or self.bounds)
-        with self._lock:
-            net = self._networks.get(recipe)
-            if net is not None:
-                self._networks.move_to_end(recipe)
-                return recipe, net
+        net = self._networks.get(recipe)
+        if net is not None:
+            return recipe, net
         sizes, activations, output, bias, loss = recipe
         try:
             net = MLP(list(sizes), activation=activations[0] if len(activations) == 1 else list(activations), output=output, bias=bias, loss=loss)
         except SymbackpropError as error:
             raise RequestError(f"network: {error}") from None
-        with self._lock:
-            net = self._networks.setdefault(recipe, net)
-            while len(self._networks) > self._size:
-                self._networks.popitem(last=False)
-        return recipe, net
+        return recipe, self._networks.keep(recipe, net)
 
 
 def parameter_names(net: MLP) -> list[str]:

@@ -13,11 +13,11 @@ worker forked to replace a killed one does too).
 from __future__ import annotations
 
 import os
-import queue
 import threading
 from typing import Any, Callable, Iterable, Mapping
 
 from ..answers.grading import Handler, WorkerPool, warm_network
+from ..answers.pool import WorkerSlots
 from ..errors import SymbackpropError
 from ..homework.parts import PartResult, check_part
 from ..homework.reading import AnswerReading, read_answer
@@ -76,7 +76,8 @@ class PartPool:
 
     ``workers``: processes (default: every core); ``time_limit``: seconds for an answer's optional checking
     stages, passed to :func:`check_part` — a worker is killed after twice that plus 5 s.  ``warm`` runs in
-    this process before the first worker is forked."""
+    this process before the first worker is forked.  The workers are checked out as
+    :class:`~symbackprop.answers.pool.AnswerPool` checks out its own (:class:`~symbackprop.answers.pool.WorkerSlots`)."""
 
     def __init__(self, *, workers: int | None = None, time_limit: float = 10.0, warm: Callable[[], object] | None = None) -> None:
         if not time_limit > 0:
@@ -86,14 +87,10 @@ class PartPool:
             raise SymbackpropError("a part pool needs at least one worker")
         self.time_limit = float(time_limit)
         self._warm = warm
-        self._idle: "queue.Queue[WorkerPool | None]" = queue.Queue()  # None: a slot whose worker is forked on use
+        self._slots = WorkerSlots(self.workers, self._fork, closed_message="the part checker is closed")
         self._starting = threading.Lock()
         self._forking = threading.Lock()  # one fork at a time
-        self._lock = threading.Lock()
         self._started = False
-        self._closed = False
-        self._running = 0
-        self._busy = 0
 
     def start(self) -> None:
         """Warm up and fork the workers (what the first students would otherwise wait for)."""
@@ -102,8 +99,7 @@ class PartPool:
                 return
             if self._warm is not None:
                 self._warm()
-            for _ in range(self.workers):
-                self._idle.put(self._fork())
+            self._slots.fill()
             self._started = True
 
     def check(self, part: Mapping[str, Any], answer: str, *, conventions: str | None = None, previous: Mapping[str, Any] | None = None) -> PartResult:
@@ -120,20 +116,12 @@ class PartPool:
 
     def stats(self) -> dict[str, int]:
         """Worker processes running, and how many are answering now (for the health check)."""
-        with self._lock:
-            return {"workers": self._running, "busy": self._busy}
+        running, busy = self._slots.stats()
+        return {"workers": running, "busy": busy}
 
     def close(self) -> None:
         """Stop the waiting workers now and the busy ones when they finish; later calls raise."""
-        with self._lock:
-            self._closed = True
-        while True:
-            try:
-                worker = self._idle.get_nowait()
-            except queue.Empty:
-                break
-            if worker is not None:
-                self._stop(worker)
+        self._slots.close()
 
     def __enter__(self) -> "PartPool":
         self.start()
@@ -145,40 +133,8 @@ class PartPool:
     # --- workers ------------------------------------------------------------------------------------------
     def _fork(self) -> WorkerPool:
         with self._forking:
-            worker = WorkerPool(None, 1, time_limit=self.time_limit, handler=_HANDLER)
-        with self._lock:
-            self._running += 1
-        return worker
-
-    def _stop(self, worker: WorkerPool) -> None:
-        with self._lock:
-            self._running -= 1
-        worker.close()
+            return WorkerPool(None, 1, time_limit=self.time_limit, handler=_HANDLER)
 
     def _run(self, task: tuple) -> object:
         self.start()
-        with self._lock:
-            if self._closed:
-                raise SymbackpropError("the part checker is closed")
-            self._busy += 1
-        worker = None
-        try:
-            worker = self._idle.get() or self._fork()
-            # run to the end: after a kill, the generator forks the replacement before it finishes
-            results = [result for _, result in worker.run([(0, task)])]
-        except BaseException:
-            if worker is not None:
-                self._stop(worker)
-            self._idle.put(None)  # the slot stays; its next user forks a fresh worker
-            raise
-        finally:
-            with self._lock:
-                self._busy -= 1
-                closed = self._closed
-        if closed:
-            self._stop(worker)
-        else:
-            self._idle.put(worker)
-        if not results:
-            raise SymbackpropError("the checking worker returned nothing")  # pragma: no cover
-        return results[0]
+        return self._slots.run(task)
