@@ -135,3 +135,25 @@ def test_the_command_line_prints_no_traceback_for_a_bad_spec(tmp_path):
     completed = subprocess.run([sys.executable, "-m", "symbackprop", *_homework(tmp_path, spec)], capture_output=True, text=True, check=False)
     assert completed.returncode == 2
     assert completed.stderr.strip() == f"symbackprop homework: error: {spec}: the key 'credit' appears twice in one object"
+
+
+def test_a_seed_grade_could_not_read_back_is_refused_before_anything_is_written(tmp_path, capsys):
+    roster = tmp_path / "roster.csv"
+    roster.write_text(ROSTER, encoding="utf-8")
+    seed = "7" * 1001  # variants.json would hold it, and grade's strict reader refuse it
+    with pytest.raises(SystemExit) as exit_info:
+        main(["homework", "--roster", str(roster), "--seed", seed, "--out", str(tmp_path / "out"), "--no-pdf"])
+    assert exit_info.value.code == 2
+    error = capsys.readouterr().err
+    assert "--seed: expected a whole number of at most 1000 digits, got 1001 digits" in error and "Traceback" not in error
+    assert not (tmp_path / "out").exists()
+
+
+def test_the_largest_seed_homework_accepts_is_one_grade_reads_back(tmp_path, capsys):
+    from symbackprop.strict_json import read_json_file
+
+    roster = tmp_path / "roster.csv"
+    roster.write_text(ROSTER, encoding="utf-8")
+    seed = "-" + "9" * 1000
+    assert main(["homework", "--roster", str(roster), "--seed", seed, "--out", str(tmp_path / "out"), "--no-pdf"]) == 0
+    assert read_json_file(tmp_path / "out" / "variants.json", max_bytes=10**8)["seed"] == int(seed)

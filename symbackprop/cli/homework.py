@@ -9,14 +9,14 @@ import sys
 import time
 from pathlib import Path
 
-from .options import natural, positive_seconds
+from .options import course_seed, natural, positive_seconds
 
 __all__ = ["register_homework", "run_homework", "register_grade", "run_grade"]
 
 
 def register_homework(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--roster", required=True, metavar="ROSTER.csv", help="the class: columns id and (optionally) name")
-    parser.add_argument("--seed", required=True, type=int, metavar="N", help="the course seed (same seed and roster: the same homework)")
+    parser.add_argument("--seed", required=True, type=course_seed, metavar="N", help="the course seed (same seed and roster: the same homework)")
     parser.add_argument("--out", required=True, metavar="DIR", help="where variants.json, sheets/ and keys/ go")
     parser.add_argument("--spec", metavar="SPEC", help="a homework spec (.json or .toml; default: Lecture 9's exercises)")
     parser.add_argument("--no-pdf", action="store_true", help="write variants.json only (no question sheets or keys)")

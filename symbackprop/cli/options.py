@@ -39,6 +39,20 @@ def natural(text: str) -> int:
     return value
 
 
+def course_seed(text: str) -> int:
+    """An argparse type: a whole number that ``variants.json`` can hold and ``grade`` read back (at most
+    :data:`~symbackprop.strict_json.MAX_DIGITS` digits)."""
+    from ..strict_json import MAX_DIGITS
+
+    digits = text.strip().lstrip("+-")
+    if len(digits) > MAX_DIGITS:
+        raise argparse.ArgumentTypeError(f"expected a whole number of at most {MAX_DIGITS} digits, got {len(digits)} digits")
+    try:
+        return int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+
+
 def positive_seconds(text: str) -> float:
     """An argparse type: a number of seconds > 0."""
     try:
