@@ -30,10 +30,13 @@ entry is proved by this chain only if every step it depends on holds (its own st
 the rule SymEngine's ``diff`` applies at each composition when the full method differentiates the whole
 composed loss; SymEngine's ``diff`` of each one-layer composition and the atomisation φ_m(u) ↦ a^m_k,
 φ_m'(u) ↦ D^m_k (the same as the full method's); the exact-identity decision of each step
-(:func:`symbackprop._kernel.identity.exact_identity`); and that the candidate's entries are its recursion's
-formulas with the δ values substituted top-down (``gradients_from_steps`` builds them so).  As a guard, each
-entry is rebuilt that way and its SymEngine structural hash compared with the candidate's: a different
-hash shows the entry was not built so, and the chain then does not prove it.
+(:func:`symbackprop._kernel.identity.exact_identity`).
+
+**Checked, not assumed:** that each candidate entry is its recursion's formula with the δ values
+substituted top-down.  Each entry is rebuilt so (``gradients_from_steps``) and compared with the
+candidate's exactly, node by node (:class:`symbackprop._kernel.dag.ExpressionMatcher`: the same classes,
+atoms, function names and children, sums and products as multisets); an entry that differs in any node
+is not proved by the chain (its ``entry`` step fails).
 """
 
 from __future__ import annotations
@@ -44,6 +47,7 @@ from typing import Literal, Mapping
 import symengine as se
 import sympy as sp
 
+from ._kernel.dag import ExpressionMatcher
 from ._kernel.engine import NetworkEngine
 from ._kernel.identity import GENERIC_IDENTITY
 from ._kernel.identity import exact_identity as _decide_identity
@@ -54,6 +58,7 @@ from .network import MLP
 from .notation import plain_name
 
 __all__ = [
+    "ExpressionMatcher",
     "LayerSteps",
     "layer_steps",
     "LAYER_LOCAL",
@@ -128,11 +133,12 @@ def prove_layer_local(
 ) -> LocalProof:
     """Check every local step of ``recursion`` on ``net`` (see the module's docstring for the argument).
 
-    The chain proves what the recursion substituted top-down gives; each of ``candidates`` is first
-    checked to be exactly that (rebuilt by ``gradients_from_steps`` and compared by SymEngine's
-    structural hash), so a candidate whose entries do not come from its recursion is not proved by it."""
+    The chain proves what the recursion substituted top-down gives; each of ``candidates`` is checked to
+    be exactly that (rebuilt by ``gradients_from_steps`` and compared node by node), so a candidate whose
+    entries are not its recursion's is not proved by it."""
     engine = steps.engine
     rebuilt = gradients_from_steps(recursion)
+    matcher = ExpressionMatcher()
     held = {
         symbol: value
         for layer in range(1, net.depth + 1)
@@ -178,7 +184,7 @@ def prove_layer_local(
         step = _step(engine, "gradient", layer, name, statement, direct, recursion_value(formula))
         local.append(step)
         chains[parameter] = _chain(step, direct.free_symbols, chain_of)
-        if hash(rebuilt.engine_expression(parameter)) != hash(candidates[parameter]):
+        if not matcher.same(rebuilt.engine_expression(parameter), candidates[parameter]):
             unlinked = LocalStep("entry", layer, name, f"the candidate's ∂e/∂{name} is its recursion's entry, δ substituted top-down", None)
             local.append(unlinked)
             chains[parameter] = LocalChain(frozenset(), unlinked)

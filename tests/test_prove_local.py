@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import dataclasses
 import random
+import sys
 
 import pytest
 import symengine as se
@@ -14,10 +15,12 @@ import sympy as sp
 from symbackprop import MLP
 from symbackprop.derive import Gradients, backprop, backprop_steps, direct, gradients_from_steps
 from symbackprop.proof import prove
+from symbackprop.notation import plain_name
 from symbackprop.proof_local import (
     FULL_EXPANSION,
     FULL_EXPANSION_BUDGET,
     FULL_EXPANSION_ENTRY_LIMIT,
+    ExpressionMatcher,
     full_expansion_plan,
     layer_steps,
 )
@@ -292,3 +295,66 @@ def test_clearing_the_caches_forgets_the_layer_steps_built_on_the_old_engine():
     after = layer_steps(net)
     assert after is not before and after.engine is not before.engine
     assert prove(net).holds
+
+
+def _tampered(net: MLP, engine) -> tuple[dict, set]:  # noqa: ANN001
+    """The honest entries with w^1_11's target y_1 made y_2 deep inside δ^L, and w^2_11, w^2_12 swapped."""
+    entries = _entries(backprop(net))
+    first, second, third = net.W(1)[0, 0], net.W(2)[0, 0], net.W(2)[0, 1]
+    y1, y2 = engine.symbol[net.y[0]], engine.symbol[net.y[1]]
+    entries[first] = entries[first].xreplace({y1: y2})
+    entries[second], entries[third] = entries[third], entries[second]
+    return entries, {first, second, third}
+
+
+@pytest.mark.parametrize("force_equal_hashes", [False, True], ids=["real hashes", "every hash forced equal"])
+def test_entry_link_rejects_a_perturbed_or_swapped_entry_node_by_node(monkeypatch, force_equal_hashes):
+    """The link from the chain to each entry compares the candidate with the rebuilt entry node by node: a
+    deep atom changed or two entries swapped are not proved by the chain, even when every hash is made
+    equal (the hash is only a fast refusal); the untouched entries stay proved."""
+    dag = sys.modules[ExpressionMatcher.__module__]  # the matcher's module, to shadow the hash it calls
+    net = MLP([3, 3, 3, 2], bias=True)
+    engine = layer_steps(net).engine
+    entries, tampered = _tampered(net, engine)
+    if force_equal_hashes:
+        monkeypatch.setattr(dag, "hash", lambda node: 0, raising=False)
+    forged = Gradients(net, "forged", entries, recursion=backprop_steps(net, generic=True))
+    proof = prove(net, forged, full_expansion=False)
+    unlinked = {step.entry for step in proof.local_steps if step.kind == "entry"}
+    assert unlinked == {plain_name(parameter.name) for parameter in tampered}
+    assert all(not step.holds for step in proof.local_steps if step.kind == "entry")
+    for entry in proof.entries:
+        if entry.parameter in tampered:
+            assert entry.status == "differs" and "recursion's entry" in entry.step and entry.counterexample
+        else:
+            assert entry.status == "proved" and entry.methods[0].startswith("layer-local chain")
+    assert prove(net, Gradients(net, "honest", _entries(backprop(net)), recursion=backprop_steps(net, generic=True)), full_expansion=False).holds
+
+
+def test_entry_link_proves_a_deep_candidate_built_separately_from_the_rebuilt_one():
+    """The candidate's DAG and the proof's rebuilt one are separate builds (no shared nodes): the link
+    matches them exactly on a deep network, entry by entry."""
+    net = MLP([8] * 8 + [4])
+    separate = gradients_from_steps(backprop_steps(net, generic=True))
+    proof = prove(net, separate, full_expansion=False)
+    assert proof.holds and not [step for step in proof.local_steps if step.kind == "entry"]
+
+
+def test_entry_with_the_output_error_flipped_hashes_alike_and_is_not_proved_by_the_chain():
+    """SymEngine hashes a sum without pairing its coefficients to its terms, so δ^L_1 = 2(a^L_1 − y_1)
+    turned into 2(y_1 − a^L_1) — the sign of the whole gradient flipped — keeps every entry's hash.
+    A hash guard would let the chain prove these entries; the node-by-node link refuses them."""
+    net = MLP([3, 3, 3, 2], bias=True)
+    engine = layer_steps(net).engine
+    output, target = engine.a_atoms[net.depth][0], engine.symbol[net.y[0]]
+    entries = _entries(backprop(net))
+    flipped = {net.W(1)[0, 0], net.W(3)[0, 0], net.b(2)[1]}
+    for parameter in flipped:
+        original = entries[parameter]
+        entries[parameter] = original.xreplace({output: target, target: output})
+        assert hash(entries[parameter]) == hash(original) and entries[parameter] != original
+    forged = Gradients(net, "forged", entries, recursion=backprop_steps(net, generic=True))
+    proof = prove(net, forged, full_expansion=False)
+    assert not proof.holds
+    assert {step.entry for step in proof.local_steps if step.kind == "entry"} == {plain_name(p.name) for p in flipped}
+    assert all(entry.status == ("differs" if entry.parameter in flipped else "proved") for entry in proof.entries)

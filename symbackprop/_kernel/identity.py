@@ -4,14 +4,15 @@
 *how* the identity was shown (the method is reported with every proof and verdict), or None for "not
 shown", which never means "different".  :func:`sympy_identity` is the same decision for SymPy
 expressions outside a network (divergences, closed forms).  :func:`search_counterexample` evaluates
-both sides at random points in 40-digit arithmetic and returns the first point where they differ.
+both sides at random points in 40-digit arithmetic and returns the first point where they differ;
+:func:`search_points` is that search for many pairs at once.
 """
 
 from __future__ import annotations
 
 import random
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Mapping
+from typing import TYPE_CHECKING, Callable, Hashable, Iterable, Mapping, TypeVar
 
 import mpmath
 import symengine as se
@@ -37,6 +38,7 @@ __all__ = [
     "sympy_identity",
     "Difference",
     "search_counterexample",
+    "search_points",
 ]
 
 GENERIC_IDENTITY = "exact polynomial identity in the layer atoms a^ℓ_i, φ'(z^ℓ_i), for every φ"
@@ -45,7 +47,6 @@ RATIONAL_IDENTITY = "exact rational identity (expanded over a common denominator
 SYMPY_RATIONAL_IDENTITY = "exact rational identity (SymPy cancel)"
 _RATIONAL_FALLBACK_LIMIT = 4000  # count_ops above which SymPy's cancel is not attempted
 _COUNTEREXAMPLE_DIGITS = 40
-COUNTEREXAMPLE_DIGITS = _COUNTEREXAMPLE_DIGITS  # public: the layer-local search (.local) uses the same precision
 
 
 def expands_to_zero(expression: se.Basic) -> bool:
@@ -141,20 +142,56 @@ def search_counterexample(
 ) -> Difference | None:
     """Random points (40 digits), φ taken in turn as tanh, sin and softplus; the first where lhs ≠ rhs.
     ``pattern``: only points with that ReLU activation pattern (see :func:`exact_decision`)."""
+
+    def sides(values: dict, generic: str) -> Callable[[None], tuple]:
+        return lambda key: (evaluate(lhs, values, mpmath, generic), evaluate(rhs, values, mpmath, generic))
+
+    return search_points(engine, [None], sides, rng, tries=tries, pattern=pattern).get(None)
+
+
+Key = TypeVar("Key", bound=Hashable)
+_UNDEFINED = (ZeroDivisionError, ValueError, OverflowError)  # a side has no value at the point
+
+
+def search_points(
+    engine: "NetworkEngine",
+    keys: Iterable[Key],
+    sides: Callable[[dict, str], Callable[[Key], tuple]],
+    rng: random.Random,
+    *,
+    tries: int = 6,
+    pattern: Mapping[Neuron, bool] | None = None,
+) -> dict[Key, Difference]:
+    """For each key, the first of ``tries`` random points (40 digits; φ taken in turn as tanh, sin and
+    softplus; ``pattern`` as in :func:`search_counterexample`) where its two sides differ.
+
+    ``sides(values, generic)`` prepares one point (raising ZeroDivisionError, ValueError or OverflowError
+    where it has no value) and gives a function of a key returning its (left, right) numbers there (raising
+    those where that key's sides have none).  The search stops once every key has a difference."""
     net = engine.net
+    keys = list(keys)
+    found: dict[Key, Difference] = {}
     with mpmath.workdps(_COUNTEREXAMPLE_DIGITS):
         for attempt in range(tries):
+            pending = [key for key in keys if key not in found]
+            if not pending:
+                break
             generic = GENERIC_CHOICES[attempt % len(GENERIC_CHOICES)]
             values = random_point(engine, rng, generic, mpmath, pattern=pattern)
             try:
-                left = evaluate(lhs, values, mpmath, generic)
-                right = evaluate(rhs, values, mpmath, generic)
-            except (ZeroDivisionError, ValueError, OverflowError):
+                at_point = sides(values, generic)
+            except _UNDEFINED:
                 continue
-            if abs(left - right) > mpmath.mpf(10) ** -25 * (1 + abs(left) + abs(right)):
-                point = {s.name: float(values[engine.symbol[s]]) for s in (*net.parameters, *net.x, *net.y)}
-                return Difference(point, generic, float(left), float(right))
-    return None
+            point = None
+            for key in pending:
+                try:
+                    left, right = at_point(key)
+                except _UNDEFINED:
+                    continue
+                if abs(left - right) > mpmath.mpf(10) ** -25 * (1 + abs(left) + abs(right)):
+                    point = point or {s.name: float(values[engine.symbol[s]]) for s in (*net.parameters, *net.x, *net.y)}
+                    found[key] = Difference(point, generic, float(left), float(right))
+    return found
 
 
 def _is_polynomial(expression: se.Basic) -> bool:

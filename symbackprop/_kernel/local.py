@@ -25,15 +25,15 @@ from __future__ import annotations
 
 import math
 import random
-from typing import Mapping
+from typing import Callable, Mapping
 
 import mpmath
 import symengine as se
 import sympy as sp
 
 from .engine import NetworkEngine, atomise, engine_for, per_network
-from .evaluate import ACTIVATION_VALUES, GENERIC_CHOICES, evaluate, random_point
-from .identity import COUNTEREXAMPLE_DIGITS, Difference
+from .evaluate import evaluate, forward_values, random_point
+from .identity import Difference, search_points
 from .size import expansion_size
 
 __all__ = ["LayerSteps", "layer_steps", "search_differences", "float_differences"]
@@ -123,14 +123,7 @@ class LayerSteps:
         counterexample's ``point``), in floats; ``generic`` names the function standing in for φ."""
         engine, net = self.engine, self.net
         values: dict[se.Basic, float] = {engine.symbol[s]: float(point[s.name]) for s in (*net.parameters, *net.x, *net.y)}
-        for layer in range(1, net.depth + 1):
-            activation = net.activation(layer)
-            forward, derivative = ACTIVATION_VALUES[generic if activation.generic else activation.name]
-            for z_value, a_atom, d_atom in zip(engine.z_atoms[layer], engine.a_atoms[layer], engine.d_atoms[layer]):
-                z = evaluate(z_value, values, math, generic)
-                values[a_atom] = forward(math, z)
-                values[d_atom] = float(derivative(math, z, values[a_atom]))
-        return self.numeric_gradient(values, math, generic)
+        return self.numeric_gradient(forward_values(engine, values, math, generic), math, generic)
 
     def expansion_bounds(self, weights: Mapping[se.Basic, int] | None = None, *, cap: int) -> dict[sp.Symbol, int]:
         """For every parameter, an upper bound (clipped at ``cap``) on the terms of the direct ∂e/∂θ once
@@ -165,31 +158,13 @@ def search_differences(
     first point where it differs from the direct derivative (:meth:`LayerSteps.numeric_gradient`).
 
     One point serves every parameter at once, so the search is linear in the network's size."""
-    engine = steps.engine
-    net = engine.net
-    found: dict[sp.Symbol, Difference] = {}
-    with mpmath.workdps(COUNTEREXAMPLE_DIGITS):
-        for attempt in range(tries):
-            pending = [parameter for parameter in candidates if parameter not in found]
-            if not pending:
-                break
-            generic = GENERIC_CHOICES[attempt % len(GENERIC_CHOICES)]
-            values = random_point(engine, rng, generic, mpmath)
-            try:
-                direct = steps.numeric_gradient(values, mpmath, generic)
-            except (ZeroDivisionError, ValueError, OverflowError):
-                continue
-            point = {s.name: float(values[engine.symbol[s]]) for s in (*net.parameters, *net.x, *net.y)}
-            memo: dict = {}
-            for parameter in pending:
-                try:
-                    right = evaluate(candidates[parameter], values, mpmath, generic, memo)
-                except (ZeroDivisionError, ValueError, OverflowError):
-                    continue
-                left = direct[parameter]
-                if abs(left - right) > mpmath.mpf(10) ** -25 * (1 + abs(left) + abs(right)):
-                    found[parameter] = Difference(point, generic, float(left), float(right))
-    return found
+
+    def sides(values: dict, generic: str) -> Callable[[sp.Symbol], tuple]:
+        direct = steps.numeric_gradient(values, mpmath, generic)
+        memo: dict = {}
+        return lambda parameter: (direct[parameter], evaluate(candidates[parameter], values, mpmath, generic, memo))
+
+    return search_points(steps.engine, candidates, sides, rng, tries=tries)
 
 
 def float_differences(

@@ -21,7 +21,7 @@ projected onto the ones that occur before they are used as witnesses.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Mapping
+from typing import TYPE_CHECKING, Callable, Mapping, TypeVar
 
 import symengine as se
 
@@ -39,6 +39,7 @@ HEAVISIDE_NAME = HEAVISIDE(se.Integer(0)).get_name()
 _MAX_CANDIDATES = 64  # least-degree monomials tried as witnesses before the projection is expanded
 
 Neuron = tuple[int, int]  # (layer ℓ, 0-based index i)
+Value = TypeVar("Value")
 
 
 @dataclass(frozen=True)
@@ -137,24 +138,30 @@ class _Steps:
         return None
 
     # --- which patterns occur --------------------------------------------------------------------------
-    def project(self, pattern: dict[Neuron, bool]) -> dict[Neuron, bool]:
-        """The pattern that occurs where ``pattern`` is asked for: in a layer without biases whose inputs
-        are all 0, every pre-activation is 0, so every step is off (H(0) = 0)."""
+    def occurring(self, steps: Mapping[Neuron, Value], *, false: Value, both: Callable[[Value, Value], Value], negate: Callable[[Value], Value]) -> dict[Neuron, Value]:
+        """Each ReLU step as it occurs where ``steps`` are asked for: in a layer without biases whose inputs
+        are all 0, every pre-activation is 0, so every step is off (H(0) = 0).  One walk of the layers
+        for booleans (:meth:`project`) and for polynomials in the h's (:meth:`projected`): ``false``,
+        ``both`` (and) and ``negate`` (not) are the logic of the values."""
         net = self.net
-        result = dict(pattern)
-        zero_below = False  # the inputs x are never all 0 on an open set
+        result: dict[Neuron, Value] = {}
+        zero_below = false  # the inputs x are never all 0 on an open set
         for layer in range(1, net.depth + 1):
             name = net.activation(layer).name
             if name == "relu":
-                if zero_below and not net.has_bias:
-                    for i in range(net.sizes[layer]):
-                        result[(layer, i)] = False
-                zero_below = not any(result[(layer, i)] for i in range(net.sizes[layer]))
-            elif name in ("identity", "tanh"):  # id(0) = tanh(0) = 0
-                zero_below = zero_below and not net.has_bias
-            else:  # σ(0) = 1/2
-                zero_below = False
+                all_off = negate(false)
+                for i in range(net.sizes[layer]):
+                    step = steps[(layer, i)] if net.has_bias else both(steps[(layer, i)], negate(zero_below))
+                    result[(layer, i)] = step
+                    all_off = both(all_off, negate(step))
+                zero_below = all_off
+            elif name not in ("identity", "tanh") or net.has_bias:  # id(0) = tanh(0) = 0; σ(0) = 1/2
+                zero_below = false
         return result
+
+    def project(self, pattern: dict[Neuron, bool]) -> dict[Neuron, bool]:
+        """The pattern that occurs where ``pattern`` is asked for (:meth:`occurring`, in booleans)."""
+        return self.occurring(pattern, false=False, both=lambda p, q: p and q, negate=lambda p: not p)
 
     def witness(self, reduced: se.Basic) -> dict[Neuron, bool] | None:
         """A pattern that occurs and on which ``reduced`` is not 0: from its monomials of least degree."""
@@ -169,25 +176,10 @@ class _Steps:
 
     def projected(self, reduced: se.Basic, limit: int) -> se.Basic | None:
         """``reduced`` with each h^ℓ_i multiplied by 'some input of layer ℓ is non-zero' (as a polynomial in
-        the h's below), reduced again: 0 exactly when ``reduced`` vanishes on every pattern that occurs."""
-        net = self.net
-        replace: dict[se.Symbol, se.Basic] = {}
-        zero_below: se.Basic = se.Integer(0)
-        for layer in range(1, net.depth + 1):
-            name = net.activation(layer).name
-            if name == "relu":
-                factor = 1 - zero_below if not net.has_bias else se.Integer(1)
-                off = se.Integer(1)
-                for i in range(net.sizes[layer]):
-                    step = self.h[(layer, i)] * factor
-                    replace[self.h[(layer, i)]] = step
-                    off = off * (1 - step)
-                zero_below = off
-            elif name in ("identity", "tanh") and not net.has_bias:
-                continue
-            else:
-                zero_below = se.Integer(0)
-        substituted = reduced.xreplace(replace)
+        the h's below), reduced again: 0 exactly when ``reduced`` vanishes on every pattern that occurs
+        (:meth:`occurring`, in polynomials)."""
+        occurs = self.occurring(self.h, false=se.Integer(0), both=lambda p, q: p * q, negate=lambda p: 1 - p)
+        substituted = reduced.xreplace({self.h[neuron]: step for neuron, step in occurs.items()})
         if expansion_bound(substituted, cap=limit + 1) > limit:
             return None
         return _multilinear(se.expand(substituted), set(self.h.values()))
