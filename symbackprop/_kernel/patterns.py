@@ -85,8 +85,10 @@ def decide_patterns(engine: "NetworkEngine", difference: se.Basic, *, limit: int
     hs = set(steps.h.values())
     if denominator.free_symbols & hs:
         return PatternDecision(None, reason="the expression divides by a step H(z) or a ReLU activation (undefined where it is 0)")
-    if expansion_bound(numerator, cap=limit + 1) > limit:
+    if expansion_bound(numerator, cap=limit + 1) > limit or expansion_bound(denominator, cap=limit + 1) > limit:
         return PatternDecision(None, reason=f"the residual would expand to more than {limit:,} terms")
+    if se.expand(denominator) == 0:  # 0/0: the residual is undefined everywhere, not 0
+        return PatternDecision(None, reason="the expression divides by an expression that is identically 0")
     reduced = _multilinear(se.expand(numerator), hs)
     if reduced == 0:
         return PatternDecision(True)
