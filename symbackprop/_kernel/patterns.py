@@ -132,8 +132,9 @@ class _Steps:
         argument = node.args[0]
         if argument in self.pre_activation:
             return self.pre_activation[argument]
-        if isinstance(argument, se.Mul):
-            coefficient, rest = argument.as_coeff_Mul()
+        if isinstance(argument, se.Mul):  # SymEngine keeps a number factor first
+            coefficient, *factors = argument.args
+            rest = se.Mul(*factors)
             if coefficient.is_Number and coefficient > 0 and rest in self.pre_activation:
                 return self.pre_activation[rest]
         return None
