@@ -3,7 +3,8 @@
 Evaluation is how a counterexample is found and how a spot check is made — evidence, never a proof.
 :func:`random_values` draws parameters, inputs and targets on a grid of step 1/100 (one-hot targets for
 softmax outputs, ±1 for the logistic loss); :func:`random_point` adds the forward values of every layer
-atom (a^ℓ_i, φ'(z^ℓ_i)) for a chosen φ; :func:`evaluate` computes a SymEngine expression DAG at such a
+atom (a^ℓ_i, φ'(z^ℓ_i)) for a chosen φ (:func:`forward_values` recomputes them for given values, e.g. in a
+higher precision); :func:`evaluate` computes a SymEngine expression DAG at such a
 point, in floats or in mpmath's arbitrary precision.  :class:`BoundedMath` is mpmath with a bound on the
 arguments of exp, sin, cos and tanh, for expressions that come from users.
 """
@@ -28,6 +29,7 @@ __all__ = [
     "BoundedMath",
     "random_values",
     "random_point",
+    "forward_values",
     "evaluate",
 ]
 
@@ -114,10 +116,28 @@ def random_point(engine, rng: random.Random, generic: str, math_module, *, patte
                 for symbol in row:
                     values[symbol] = -values[symbol]
                 z = -z
-            a = forward(math_module, z)
-            values[a_atom] = a
-            values[d_atom] = number(derivative(math_module, z, a))
+            _activate(values, z, a_atom, d_atom, forward, derivative, math_module, number)
     return values
+
+
+def forward_values(engine, base: dict, generic: str, math_module) -> dict:  # noqa: ANN001
+    """``base`` (parameters, inputs and targets, in the engine's symbols) with the forward values of every
+    layer atom — the same point as :func:`random_point` gave, recomputed in the working precision."""
+    net = engine.net
+    number = (lambda v: mpmath.mpf(v)) if math_module is not math else float
+    values = dict(base)
+    for layer in range(1, net.depth + 1):
+        activation = net.activation(layer)
+        forward, derivative = ACTIVATION_VALUES[generic if activation.generic else activation.name]
+        for z_value, a_atom, d_atom in zip(engine.z_atoms[layer], engine.a_atoms[layer], engine.d_atoms[layer]):
+            _activate(values, evaluate(z_value, values, math_module, generic), a_atom, d_atom, forward, derivative, math_module, number)
+    return values
+
+
+def _activate(values: dict, z, a_atom, d_atom, forward, derivative, math_module, number) -> None:  # noqa: ANN001
+    a = forward(math_module, z)
+    values[a_atom] = a
+    values[d_atom] = number(derivative(math_module, z, a))
 
 
 _REDRAWS = 50

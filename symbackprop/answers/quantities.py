@@ -31,7 +31,7 @@ from ..notation import plain
 from ..printing import lecture_printer
 from ..statuses import AnswerStatus
 from .check import Mistake, refuse_too_large
-from .context import PRECISION, AnswerContext, context_for
+from .context import AnswerContext, context_for
 from .conventions import LECTURE, Reading, describe, reading, readings
 from .decision import AnswerCounterexample, AnswerDecision, decide_answer, exact_match, first_proved_form
 from .forms import capitalised, correct_form, mutations
@@ -258,7 +258,7 @@ def check_quantity(
             return verdict(TIMEOUT, f"the time limit of {time_limit:g} s was reached before a decision")
         return verdict(
             UNDECIDED,
-            f"agrees at {decision.agreed} random points ({PRECISION}-digit arithmetic), but no exact method decides: not a proof",
+            f"{decision.numbers}, but no exact method decides: not a proof",
         )
     for other in readings(context):
         if other.conventions == way.conventions or time.perf_counter() > deadline:
