@@ -11,7 +11,8 @@ from symbackprop.answers import check_answer
 from symbackprop.answers.context import context_for
 from symbackprop.answers.decision import decide_exactly
 from symbackprop.errors import AnswerSyntaxError
-from symbackprop.statuses import AnswerStatus
+from symbackprop.homework import check_part
+from symbackprop.statuses import AnswerStatus, PartStatus
 
 SIGMOID = MLP([2, 2, 1], activation="sigmoid", bias=True)
 TANH = MLP([3, 2, 1], activation="tanh", bias=True)
@@ -140,3 +141,32 @@ def test_a_divisor_that_only_looks_like_zero_is_accepted(answer):
 def test_the_log_of_an_expression_that_is_one_is_not_refused():
     verdict = check_answer(SIGMOID, "b^2_1", "σ'(z^2_1) δ^2_1 + log((x_1+1)^2 - x_1^2 - 2x_1)")
     assert verdict.status is AnswerStatus.UNDECIDED  # log 1 = 0, but no exact stage looks inside a log
+
+
+# --- follow-through credit ---------------------------------------------------------------------------------------
+
+_CHAIN_NETWORK = {"sizes": [3, 2, 1], "activation": "tanh", "output": None, "bias": True, "loss": "squared"}
+_CHAIN = [
+    {"part": "2a", "kind": "delta", "points": 1, "wrt": "a^2_1", "chain": "2", "step": 1},
+    {"part": "2b", "kind": "delta", "points": 2, "wrt": "a^1_2", "chain": "2", "step": 2},
+    {"part": "2c", "kind": "dz", "points": 1, "wrt": "z^1_2", "chain": "2", "step": 3},
+    {"part": "2d", "kind": "gradient", "points": 2, "wrt": "w^1_23", "chain": "2", "step": 4},
+]
+for _part in _CHAIN:
+    _part.update(network=_CHAIN_NETWORK, conventions=["lecture"], prompt="", answer="", answer_latex="", credit={"follow_through": 0.5})
+
+
+@pytest.mark.parametrize("zero", ["0", "x_1 - x_1 + 0 δ^2_1", "(x_1+1)^2 - x_1^2 - 2x_1 - 1"])
+def test_zero_in_every_part_of_a_chain_earns_no_follow_through_credit(zero):
+    for before, part in zip(_CHAIN, _CHAIN[1:]):
+        result = check_part(part, zero, previous={"part": before, "answer": zero})
+        assert result.status == PartStatus.WRONG and result.points == 0, (part["part"], result.feedback)
+
+
+@pytest.mark.parametrize(
+    ("step", "previous", "answer"),
+    [(3, "7/x_3", "7"), (2, "1", "tanh'(z^1_2)"), (1, "5", "w^2_12 tanh'(z^2_1) 5")],
+)
+def test_a_nonzero_error_carried_forward_still_earns_follow_through_credit(step, previous, answer):
+    result = check_part(_CHAIN[step], answer, previous={"part": _CHAIN[step - 1], "answer": previous})
+    assert result.status == PartStatus.PARTIAL and result.mistake == "follow_through"
