@@ -170,3 +170,39 @@ def test_zero_in_every_part_of_a_chain_earns_no_follow_through_credit(zero):
 def test_a_nonzero_error_carried_forward_still_earns_follow_through_credit(step, previous, answer):
     result = check_part(_CHAIN[step], answer, previous={"part": _CHAIN[step - 1], "answer": previous})
     assert result.status == PartStatus.PARTIAL and result.mistake == "follow_through"
+
+
+# --- roots of quantities that may be negative ----------------------------------------------------------------------
+
+@pytest.mark.parametrize(
+    "answer",
+    [
+        "σ'(z^2_1) δ^2_1 sqrt(1/x_1) sqrt(x_1)",  # √(1/x)·√x = −1 for x < 0; SymEngine cancelled it to 1
+        "σ'(z^2_1) δ^2_1 sqrt(1/(x_1 x_2)) sqrt(x_1 x_2)",
+        "-2 sqrt(1/(y_1-a^2_1)) sqrt(y_1-a^2_1) (y_1-a^2_1) a^2_1 (1-a^2_1)",  # right only where y_1 > a^2_1
+    ],
+)
+def test_a_root_identity_that_fails_for_negative_values_is_refuted(answer):
+    verdict = check_answer(SIGMOID, "b^2_1", answer)
+    assert verdict.status is AnswerStatus.WRONG
+    shown = verdict.counterexample
+    assert shown.answer_value == pytest.approx(-shown.expected_value)  # the sign flips where the radicand is negative
+
+
+def test_a_fourth_root_identity_that_is_imaginary_for_negative_values_is_refuted():
+    verdict = check_answer(SIGMOID, "b^2_1", "σ'(z^2_1) δ^2_1 (1/x_1)^(1/4) x_1^(1/4)")  # = i·(…) for x_1 < 0
+    assert verdict.status is AnswerStatus.WRONG and "not a real number" in verdict.counterexample.note
+
+
+@pytest.mark.parametrize(
+    "answer",
+    [
+        "σ'(z^2_1) δ^2_1 sqrt(x_1)^2/x_1",
+        "σ'(z^2_1) δ^2_1 sqrt(-x_1) sqrt(-x_1) / (-x_1)",
+        "sqrt(σ'(z^2_1))^2 δ^2_1",
+        "σ'(z^2_1) δ^2_1 sqrt(2) sqrt(2)/2",
+        "σ'(z^2_1) δ^2_1 + sqrt(x_1) - sqrt(x_1)",
+    ],
+)
+def test_root_identities_that_hold_for_every_value_are_proved(answer):
+    assert check_answer(SIGMOID, "b^2_1", answer).status is AnswerStatus.CORRECT
