@@ -70,6 +70,14 @@ def test_a_right_answer_plus_amplified_rounding_is_never_graded_wrong(factor):
     assert "not in 80" in verdict.decided_by  # the points where only rounding differed are reported
 
 
+def test_an_imaginary_part_that_is_only_rounding_is_not_a_counterexample():
+    # √(u·u²) = √u·√(u²) for every real u (both imaginary for u < 0): the imaginary rounding, lifted by 10^16,
+    # sat between the "real" tolerance and the precision-stability tolerance
+    u = "((-1)*w^2_11*a^2_1^2 + 2*y_1)"
+    verdict = check_answer(SIGMOID, "b^2_1", f"σ'(z^2_1) δ^2_1 + 10^16 (sqrt({u} {u}^2) - sqrt({u}) sqrt({u}^2))")
+    assert verdict.status is AnswerStatus.UNDECIDED and verdict.counterexample is None
+
+
 def test_the_square_root_of_rounding_is_not_an_imaginary_counterexample():
     verdict = check_answer(SIGMOID, "b^2_1", f"σ'(z^2_1) δ^2_1 + sqrt({CANCELLING_LOGS})")
     assert verdict.status is not AnswerStatus.WRONG

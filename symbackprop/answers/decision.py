@@ -140,11 +140,14 @@ def _same_number(coarse: object, fine: object) -> bool:
 
 def confirmed_difference(context: AnswerContext, reference: se.Basic, candidate: se.Basic, point: Point, expected: object, value: object) -> bool:
     """The candidate's ``value`` (None: undefined) and the reference's ``expected`` at ``point`` differ, and
-    the same point in :data:`~.context.CONFIRMING_PRECISION` digits gives the same two numbers: the difference
-    is not rounding (cancelling huge terms of an identity that no exact stage shows)."""
+    the same point in :data:`~.context.CONFIRMING_PRECISION` digits gives the same two numbers, which differ
+    there too: the difference is not rounding (cancelling huge terms of an identity that no exact stage shows,
+    or an imaginary part that is only rounding)."""
     fine = context.refined(point)
     fine_expected = context.value(reference, fine, shared=True)
     fine_value = context.value(candidate, fine, shared=False)
+    if fine_value is not None and fine_expected is not None and values_close(fine_value, fine_expected):
+        return False
     return _same_number(expected, fine_expected) and _same_number(value, fine_value)
 
 
