@@ -214,3 +214,9 @@ def test_a_fourth_root_identity_that_is_imaginary_for_negative_values_is_refuted
 )
 def test_root_identities_that_hold_for_every_value_are_proved(answer):
     assert check_answer(SIGMOID, "b^2_1", answer).status is AnswerStatus.CORRECT
+
+
+def test_a_circular_answer_for_the_output_layer_is_told_to_do_without_delta():
+    result = check_part(_CHAIN[0], "δ^2_1")
+    assert result.status == PartStatus.SYNTAX_ERROR and "without δ (layer 2 is the output layer)" in result.feedback
+    assert "3…2" not in result.feedback  # there is no layer above the output

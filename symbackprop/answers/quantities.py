@@ -240,10 +240,11 @@ def check_quantity(
     label = way.label()
     circular = _forbidden_deltas(q, way, expression)
     if circular:
-        raise AnswerSyntaxError(
-            f"the answer uses {', '.join(circular)}: write {q.title(way.delta_is_dz).split(' =')[0]} in terms of the δ's of the layers above "
-            f"(layer {q.layer + 1}…{net.depth}) or without δ"
-        )
+        asked = q.title(way.delta_is_dz).split(" =")[0]
+        if q.layer == net.depth:  # the output layer: no layer above has a δ
+            raise AnswerSyntaxError(f"the answer uses {', '.join(circular)}: write {asked} without δ (layer {q.layer} is the output layer)")
+        above = f"layer {net.depth}" if q.layer + 1 == net.depth else f"layers {q.layer + 1}…{net.depth}"
+        raise AnswerSyntaxError(f"the answer uses {', '.join(circular)}: write {asked} in terms of the δ's of the layers above ({above}) or without δ")
     candidate = way.converter(expression)
     target = reference_value(context, q, way)
 
