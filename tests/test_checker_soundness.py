@@ -220,3 +220,34 @@ def test_a_circular_answer_for_the_output_layer_is_told_to_do_without_delta():
     result = check_part(_CHAIN[0], "δ^2_1")
     assert result.status == PartStatus.SYNTAX_ERROR and "without δ (layer 2 is the output layer)" in result.feedback
     assert "3…2" not in result.feedback  # there is no layer above the output
+
+
+# --- values: 0/0 and numbers SymPy cannot evaluate accurately -------------------------------------------------------
+
+_KL_PART = {"part": "4a", "kind": "value", "points": 2, "wrt": "KL(p‖q)", "tolerance": 5e-4,
+            "data": {"p": ["1/2", "1/2"], "q": ["1/3", "2/3"], "order": "pq"}, "conventions": ["lecture"]}
+_KL = "1/2*log(3/2) + 1/2*log(3/4)"
+
+
+@pytest.mark.parametrize("zero", ["log(8) - 3 log(2)", "log(4) - 2 log(2)"])
+def test_a_value_that_divides_by_an_exact_zero_of_logarithms_is_refused(zero):
+    # SymPy evaluated 10^-8·(0/0) to a few garbage digits, and the value was credited within the tolerance
+    result = check_part(_KL_PART, f"{_KL} + 10^-8 (log(4) - 2 log(2))/({zero})")
+    assert result.status == PartStatus.SYNTAX_ERROR and "division by zero" in result.feedback
+
+
+@pytest.mark.parametrize(
+    "answer",
+    [
+        f"{_KL} + 10^-8 (σ(1) - e/(e + 1))/(tanh(1) - (e^2 - 1)/(e^2 + 1))",  # 0/0: was CORRECT within the tolerance
+        f"{_KL} + 10^-8/(tanh(1) - (e^2 - 1)/(e^2 + 1))",  # x/0: was "your value is 5.2e+171"
+    ],
+)
+def test_a_value_sympy_cannot_evaluate_to_50_digits_is_left_undecided(answer):
+    result = check_part(_KL_PART, answer)
+    assert result.status == PartStatus.UNDECIDED and result.points == 0 and "50 correct digits" in result.feedback
+
+
+@pytest.mark.parametrize(("answer", "status"), [(_KL, PartStatus.CORRECT), ("0.0589", PartStatus.CORRECT), (f"{_KL} + 1", PartStatus.WRONG)])
+def test_ordinary_values_are_still_decided(answer, status):
+    assert check_part(_KL_PART, answer).status == status
