@@ -6,8 +6,9 @@ plus a rational combination of logarithms of rationals, and Σ c_k log r_k = 0 e
 plus such logs is never 0 (e^t is transcendental for rational t ≠ 0, Lindemann–Weierstrass).
 
 Any answer that is not proved equal — a decimal, or an exact form this rule cannot decide — is compared at
-50 digits, and counts as correct when it is within the part's stated tolerance, whatever form it is typed
-in: the verdict says "within the stated tolerance" (and, for an exact form, that equality is not proved),
+50 digits (evaluated strictly: a value SymPy cannot get to 50 correct digits, such as a 0/0 of
+transcendental constants, is left undecided; a divisor or log argument that is exactly 0 is refused), and
+counts as correct when it is within the part's stated tolerance, whatever form it is typed in: the verdict says "within the stated tolerance" (and, for an exact form, that equality is not proved),
 never "exactly equal".  Only an answer closer than 10^-40 that the tolerance does not cover (a part whose
 tolerance is 0) is left undecided.  Mistakes (p and q swapped, log base 2 or 10, the sign, …) are named only
 when the mutated value is proved equal to the answer.
