@@ -34,6 +34,7 @@ import sympy as sp
 from lark import Lark, Token, Transformer
 from lark import __version__ as lark_version
 from lark.exceptions import UnexpectedCharacters, UnexpectedInput, UnexpectedToken
+from sympy.core.evalf import PrecisionExhausted
 
 from . import notation
 from ._kernel.size import expansion_size, expression_depth
@@ -284,21 +285,32 @@ class _State:
 
 
 def _identically_zero(expr: sp.Expr) -> bool:
-    """Whether ``expr`` is the zero polynomial in its symbols and function values (taken as independent):
-    its exact value at random whole-number points is 0 (Schwartz–Zippel: a non-zero polynomial of degree d
-    vanishes at such a point with probability at most d/10⁹; the parser bounds d)."""
+    """Whether ``expr`` is 0 for all values of its symbols, taking the values of functions of symbols as
+    independent: its value at random whole-number points is 0 (Schwartz–Zippel: a non-zero polynomial of
+    degree d vanishes at such a point with probability at most d/10⁹; the parser bounds d).  Constants such
+    as tanh(1) − (e² − 1)/(e² + 1) stay exact, and a value SymPy cannot tell from 0 counts as 0."""
     rng = random.Random(_ZERO_TEST_SEED)
     atoms = {
         node for node in sp.preorder_traversal(expr)
-        if node.is_Symbol or isinstance(node, sp.Function) or (node.is_Pow and not node.exp.is_Integer)
+        if node.is_Symbol or (node.free_symbols and (isinstance(node, sp.Function) or (node.is_Pow and not node.exp.is_Integer)))
     }
     for _ in range(_ZERO_TEST_POINTS):
         value = expr.xreplace({atom: sp.Integer(rng.randint(1, 10**9)) for atom in atoms})  # outermost atoms first
-        if value != 0:
+        if value.is_Number:
+            if value != 0:
+                return False
+            continue
+        try:
+            if sp.N(value, _ZERO_TEST_DIGITS, strict=True) != 0:
+                return False
+        except PrecisionExhausted:
+            continue  # not distinguishable from 0
+        except (TypeError, ValueError, ArithmeticError):
             return False
     return True
 
 
+_ZERO_TEST_DIGITS = 30
 _ZERO_TEST_SEED = 20241130
 _ZERO_TEST_POINTS = 2
 

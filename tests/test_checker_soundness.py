@@ -127,6 +127,10 @@ def test_a_step_of_a_negated_pre_activation_is_refuted_not_a_traceback(answer):
         f"σ'(z^2_1) δ^2_1 + {ZERO_A}^(-1/2)",
         "σ'(z^2_1) δ^2_1 * (σ(x_1)+1)^2/((σ(x_1)+1)^2 - σ(x_1)^2 - 2σ(x_1) - 1)",
         "σ'(z^2_1) δ^2_1 / (1/(x_1 + 1) - 1/(x_1+1))",
+        # constants that are 0 though SymPy keeps them apart: D/D would cancel to 1
+        "σ'(z^2_1) δ^2_1 (tanh(1) - (e^2 - 1)/(e^2 + 1))/(tanh(1) - (e^2 - 1)/(e^2 + 1))",
+        "σ'(z^2_1) δ^2_1 + x_1/(x_1 (tanh(1) - (e^2 - 1)/(e^2 + 1)) + x_2 - x_2)",
+        "σ'(z^2_1) δ^2_1 + 1/(σ(1) - 1/(1+e^(-1)))",
     ],
 )
 def test_dividing_by_or_taking_the_log_of_an_identically_zero_expression_is_refused(answer):
@@ -140,6 +144,7 @@ def test_dividing_by_or_taking_the_log_of_an_identically_zero_expression_is_refu
         "σ'(z^2_1) δ^2_1 * ((x_1+1)^2 - x_1^2 - 2x_1)/((x_1+1)^2 - x_1^2 - 2x_1)",  # the divisor is 1, not 0
         "σ'(z^2_1) δ^2_1 * (a^2_1 + y_1)/(a^2_1 + y_1)",
         "σ'(z^2_1) δ^2_1 / (a^2_1 - σ(z^2_1) + 1)",
+        "σ'(z^2_1) δ^2_1 / (1 + (tanh(1) - (e^2 - 1)/(e^2 + 1)))",  # 1 + 0
     ],
 )
 def test_a_divisor_that_only_looks_like_zero_is_accepted(answer):
@@ -241,6 +246,21 @@ def test_a_value_that_divides_by_an_exact_zero_of_logarithms_is_refused(zero):
     [
         f"{_KL} + 10^-8 (σ(1) - e/(e + 1))/(tanh(1) - (e^2 - 1)/(e^2 + 1))",  # 0/0: was CORRECT within the tolerance
         f"{_KL} + 10^-8/(tanh(1) - (e^2 - 1)/(e^2 + 1))",  # x/0: was "your value is 5.2e+171"
+    ],
+)
+def test_a_value_that_divides_by_a_constant_equal_to_zero_is_refused(answer):
+    result = check_part(_KL_PART, answer)
+    assert result.status == PartStatus.SYNTAX_ERROR and "division by zero" in result.feedback
+
+
+_HUGE = " ".join(["10^16"] * 20)  # 10^320
+
+
+@pytest.mark.parametrize(
+    "answer",
+    [
+        f"{_KL} + {_HUGE} (tanh(1) - (e^2 - 1)/(e^2 + 1))",  # the right value (+ 10^320·0): was WRONG, "your value is 0"
+        f"{_KL} + 1 + {_HUGE} (tanh(1) - (e^2 - 1)/(e^2 + 1))",
     ],
 )
 def test_a_value_sympy_cannot_evaluate_to_50_digits_is_left_undecided(answer):
