@@ -3,8 +3,7 @@
 Evaluation is how a counterexample is found and how a spot check is made — evidence, never a proof.
 :func:`random_values` draws parameters, inputs and targets on a grid of step 1/100 (one-hot targets for
 softmax outputs, ±1 for the logistic loss); :func:`random_point` adds the forward values of every layer
-atom (a^ℓ_i, φ'(z^ℓ_i)) for a chosen φ (:func:`forward_values` recomputes them for given values, e.g. in a
-higher precision); :func:`evaluate` computes a SymEngine expression DAG at such a
+atom (a^ℓ_i, φ'(z^ℓ_i)) for a chosen φ (:func:`forward_values` for values given); :func:`evaluate` computes a SymEngine expression DAG at such a
 point, in floats or in mpmath's arbitrary precision.  :class:`BoundedMath` is mpmath with a bound on the
 arguments of exp, sin, cos and tanh, for expressions that come from users.
 """
@@ -30,6 +29,7 @@ __all__ = [
     "random_values",
     "random_point",
     "forward_values",
+    "activate",
     "evaluate",
 ]
 
@@ -93,14 +93,12 @@ def random_point(engine, rng: random.Random, generic: str, math_module, *, patte
     ReLU is not differentiable.  ``pattern`` maps ReLU neurons (ℓ, 0-based i) to on/off: the neuron's
     weights and bias change sign where needed, so that the point has that activation pattern."""
     net = engine.net
-    number = (lambda v: mpmath.mpf(v)) if math_module is not math else float
+    number = _number(math_module)
     make = lambda k, d: number(k) / d if d != 1 else number(k)  # noqa: E731
     drawn = random_values(net, rng, make)
     values: dict[se.Symbol, object] = {engine.symbol[symbol]: value for symbol, value in drawn.items()}
     for layer in range(1, net.depth + 1):
-        activation = net.activation(layer)
-        forward, derivative = ACTIVATION_VALUES[generic if activation.generic else activation.name]
-        for i, (z_value, a_atom, d_atom) in enumerate(zip(engine.z_atoms[layer], engine.a_atoms[layer], engine.d_atoms[layer])):
+        for i, z_value in enumerate(engine.z_atoms[layer]):
             row = [engine.symbol[w] for w in net.W(layer).row(i)] + ([engine.symbol[net.b(layer)[i]]] if net.has_bias else [])
             z = evaluate(z_value, values, math_module, generic)
             inputs = engine.a_atoms[layer - 1]
@@ -116,31 +114,33 @@ def random_point(engine, rng: random.Random, generic: str, math_module, *, patte
                 for symbol in row:
                     values[symbol] = -values[symbol]
                 z = -z
-            _activate(values, z, a_atom, d_atom, forward, derivative, math_module, number)
+            activate(engine, values, layer, i, z, math_module, generic)
     return values
-
-
-def forward_values(engine, base: dict, generic: str, math_module) -> dict:  # noqa: ANN001
-    """``base`` (parameters, inputs and targets, in the engine's symbols) with the forward values of every
-    layer atom — the same point as :func:`random_point` gave, recomputed in the working precision."""
-    net = engine.net
-    number = (lambda v: mpmath.mpf(v)) if math_module is not math else float
-    values = dict(base)
-    for layer in range(1, net.depth + 1):
-        activation = net.activation(layer)
-        forward, derivative = ACTIVATION_VALUES[generic if activation.generic else activation.name]
-        for z_value, a_atom, d_atom in zip(engine.z_atoms[layer], engine.a_atoms[layer], engine.d_atoms[layer]):
-            _activate(values, evaluate(z_value, values, math_module, generic), a_atom, d_atom, forward, derivative, math_module, number)
-    return values
-
-
-def _activate(values: dict, z, a_atom, d_atom, forward, derivative, math_module, number) -> None:  # noqa: ANN001
-    a = forward(math_module, z)
-    values[a_atom] = a
-    values[d_atom] = number(derivative(math_module, z, a))
 
 
 _REDRAWS = 50
+
+
+def forward_values(engine, values: dict, math_module, generic: str) -> dict:  # noqa: ANN001
+    """``values`` (parameters, inputs and targets in the engine's symbols) with the forward values of every
+    layer atom added, bottom-up (``generic`` names the function that stands in for φ)."""
+    for layer in range(1, engine.net.depth + 1):
+        for i, z_value in enumerate(engine.z_atoms[layer]):
+            activate(engine, values, layer, i, evaluate(z_value, values, math_module, generic), math_module, generic)
+    return values
+
+
+def activate(engine, values: dict, layer: int, i: int, z, math_module, generic: str) -> None:  # noqa: ANN001
+    """Store a^ℓ_i = φ(z) and φ'(z) for neuron i (0-based) of layer ℓ at pre-activation value z."""
+    activation = engine.net.activation(layer)
+    forward, derivative = ACTIVATION_VALUES[generic if activation.generic else activation.name]
+    a = forward(math_module, z)
+    values[engine.a_atoms[layer][i]] = a
+    values[engine.d_atoms[layer][i]] = _number(math_module)(derivative(math_module, z, a))
+
+
+def _number(math_module) -> Callable[[object], object]:  # noqa: ANN001
+    return (lambda v: mpmath.mpf(v)) if math_module is not math else float
 
 
 def evaluate(expression: se.Basic, values: dict, math_module, generic: str, memo: dict | None = None):  # noqa: ANN001, ANN202

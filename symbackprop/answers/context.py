@@ -97,7 +97,7 @@ class AnswerContext:
             base_symbols = [engine.symbol[symbol] for symbol in (*self.net.parameters, *self.net.x, *self.net.y)]
             with mpmath.workdps(CONFIRMING_PRECISION):
                 base = {symbol: mpmath.mpf(point.values[symbol]) for symbol in base_symbols}
-                values = self._with_exp_atoms(forward_values(engine, base, point.phi, mpmath), point.phi)
+                values = self._with_exp_atoms(forward_values(engine, base, mpmath, point.phi), point.phi)
             point.fine = Point(values, point.phi, {}, CONFIRMING_PRECISION)
         return point.fine
 
