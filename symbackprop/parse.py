@@ -25,6 +25,7 @@ import contextvars
 import functools
 import hashlib
 import os
+import random
 import re
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Callable, Mapping
@@ -33,6 +34,7 @@ import sympy as sp
 from lark import Lark, Token, Transformer
 from lark import __version__ as lark_version
 from lark.exceptions import UnexpectedCharacters, UnexpectedInput, UnexpectedToken
+from sympy.core.evalf import PrecisionExhausted
 
 from . import notation
 from ._kernel.size import expansion_size, expression_depth
@@ -272,6 +274,46 @@ class _State:
             self.fail(f"the expression is too large: it would expand to more than {self.limits.max_terms} terms", pos)
         return _Value(expr, pos, literal)
 
+    def refuse_zero(self, expr: sp.Expr, position: int, what: str) -> None:
+        """Fail when ``expr`` — a divisor or the argument of a log — is 0, or identically 0 though written
+        otherwise, e.g. (x+y)² − x² − 2xy − y²: SymPy would cancel it against itself (D/D = 1) or leave a 0/0
+        that no point can evaluate (:func:`_identically_zero`)."""
+        if expr == 0:
+            self.fail(what, position)
+        if expr.has(sp.Add) and _identically_zero(expr):  # a product of symbols and functions is not 0
+            self.fail(f"{what}: this expression is identically 0", position)
+
+
+def _identically_zero(expr: sp.Expr) -> bool:
+    """Whether ``expr`` is 0 for all values of its symbols, taking the values of functions of symbols as
+    independent: its value at random whole-number points is 0 (Schwartz–Zippel: a non-zero polynomial of
+    degree d vanishes at such a point with probability at most d/10⁹; the parser bounds d).  Constants such
+    as tanh(1) − (e² − 1)/(e² + 1) stay exact, and a value SymPy cannot tell from 0 counts as 0."""
+    rng = random.Random(_ZERO_TEST_SEED)
+    atoms = {
+        node for node in sp.preorder_traversal(expr)
+        if node.is_Symbol or (node.free_symbols and (isinstance(node, sp.Function) or (node.is_Pow and not node.exp.is_Integer)))
+    }
+    for _ in range(_ZERO_TEST_POINTS):
+        value = expr.xreplace({atom: sp.Integer(rng.randint(1, 10**9)) for atom in atoms})  # outermost atoms first
+        if value.is_Number:
+            if value != 0:
+                return False
+            continue
+        try:
+            if sp.N(value, _ZERO_TEST_DIGITS, strict=True) != 0:
+                return False
+        except PrecisionExhausted:
+            continue  # not distinguishable from 0
+        except (TypeError, ValueError, ArithmeticError):
+            return False
+    return True
+
+
+_ZERO_TEST_DIGITS = 30
+_ZERO_TEST_SEED = 20241130
+_ZERO_TEST_POINTS = 2
+
 
 _STATE: contextvars.ContextVar[_State] = contextvars.ContextVar("symbackprop_parse_state")
 
@@ -371,7 +413,9 @@ class _Builder(Transformer):
 
     def frac(self, children: list) -> _Value:
         token, _, numerator, _, _, denominator, _ = children
-        return self._state().checked(numerator.expr / denominator.expr, token.start_pos)
+        state = self._state()
+        state.refuse_zero(denominator.expr, denominator.pos, "division by zero")
+        return state.checked(numerator.expr / denominator.expr, token.start_pos)
 
     def call(self, children: list) -> _Value:
         state = self._state()
@@ -385,6 +429,8 @@ class _Builder(Transformer):
             value = spec.derivative(argument.expr)
         else:
             value = spec.build(argument.expr)
+            if spec.build is sp.log and argument.expr != 0:  # log(0) itself is SymPy's zoo, refused below
+                state.refuse_zero(argument.expr, argument.pos, "log of 0")
         return state.checked(value, name.start_pos)
 
     def call_power(self, children: list) -> _Value:
@@ -417,8 +463,7 @@ class _Builder(Transformer):
     def div(self, children: list) -> _Value:
         left, token, right = children
         state = self._state()
-        if right.expr == 0:
-            state.fail("division by zero", token.start_pos)
+        state.refuse_zero(right.expr, token.start_pos, "division by zero")
         return state.checked(left.expr / right.expr, left.pos)
 
     def implicit_mul(self, children: list) -> _Value:
@@ -478,8 +523,8 @@ class _Builder(Transformer):
             bits = abs(int(exponent)) * max(abs(base.expr.p).bit_length(), base.expr.q.bit_length())
             if bits > limits.max_number_bits:
                 state.fail(f"the number {base.expr}^{exponent} is too large", position)
-        if base.expr == 0 and exponent < 0:
-            state.fail("division by zero (0 to a negative power)", position)
+        if exponent < 0:
+            state.refuse_zero(base.expr, position, "division by zero (0 to a negative power)")
         return state.checked(sp.Pow(base.expr, exponent), base.pos)
 
     def start(self, children: list) -> _Value:

@@ -35,6 +35,7 @@ __all__ = [
     "PHI_PRIME",
     "RELU",
     "SIGMA",
+    "ROOT",
     "EngineVocabulary",
     "StrictConverter",
     "AnswerConverter",
@@ -47,6 +48,9 @@ PHI = se.Function("phi")
 PHI_PRIME = se.Function("phi'")
 SIGMA = se.Function("sigma")
 RELU = se.Function("relu")
+ROOT = se.Function("root")
+"""root(u, r): the principal power u^r of an answer, for a non-integer r and a u that may be negative —
+opaque, because SymEngine rewrites (1/u)^{1/2} as u^{−1/2} and cancels √(1/u)·√u to 1, which is −1 for u < 0."""
 
 _SYMENGINE_NAMES: dict[type, str] = {phi: "phi", phi_prime: "phi'", sigmoid: "sigma", relu: "relu"}
 _SYMPY_FUNCTIONS: dict[str, Callable[[sp.Expr], sp.Expr]] = {
@@ -114,7 +118,7 @@ class StrictConverter:
         elif expr.is_Mul:
             result = se.Mul(*[self._convert(arg) for arg in expr.args])
         elif expr.is_Pow:
-            result = self._convert(expr.base) ** self._convert(expr.exp)
+            result = self._power(expr.base, expr.exp)
         elif isinstance(expr, sp.exp):
             result = self._exp(expr.args[0], 1)
         elif isinstance(expr, sp.log) and len(expr.args) == 1:
@@ -135,6 +139,9 @@ class StrictConverter:
 
     def _unsupported(self, expr: sp.Basic) -> str:
         return f"cannot convert {type(expr).__name__} ({expr}) for a proof"
+
+    def _power(self, base: sp.Expr, exponent: sp.Expr) -> se.Basic:
+        return self._convert(base) ** self._convert(exponent)
 
     def _symbol(self, symbol: sp.Symbol) -> se.Basic:
         return self.engine.symbol_value(symbol, self.extra)
@@ -188,6 +195,13 @@ class AnswerConverter(StrictConverter):
 
     def _unsupported(self, expr: sp.Basic) -> str:
         return f"cannot compare an answer containing {type(expr).__name__}"
+
+    def _power(self, base: sp.Expr, exponent: sp.Expr) -> se.Basic:
+        """u^r; for a non-integer r of a u that is not a positive number, the opaque principal power
+        :data:`ROOT` (SymPy has already applied the rewrites that hold for every u, e.g. (√u)² = u)."""
+        if exponent.is_Integer or (base.is_Number and base.is_positive):
+            return super()._power(base, exponent)
+        return ROOT(self._convert(base), self._convert(exponent))
 
     # --- activations and exponentials ---------------------------------------------------------------
     def _activation(self, function: type, argument: sp.Expr) -> se.Basic:
@@ -320,6 +334,8 @@ class _SympyBuilder:
             result = sp.log(convert(expr.args[0]))
         elif isinstance(expr, se.tanh):
             result = sp.tanh(convert(expr.args[0]))
+        elif isinstance(expr, se.FunctionSymbol) and expr.get_name() == "root":
+            result = sp.Pow(convert(expr.args[0]), convert(expr.args[1]))
         elif isinstance(expr, se.FunctionSymbol) and expr.get_name() in _SYMPY_FUNCTIONS:
             result = _SYMPY_FUNCTIONS[expr.get_name()](convert(expr.args[0]))
         else:

@@ -169,6 +169,8 @@ def _apply(node: se.Basic, vals: list, math_module, generic: str):  # noqa: ANN0
         name = node.get_name()
         if node == HEAVISIDE(node.args[0]):
             return 1 if vals[0] > 0 else 0  # H(0) = 0: ReLU'(0) = 0, as in PyTorch
+        if name == "root":  # the principal power (complex for a negative base)
+            return _principal_power(vals[0], vals[1], math_module)
         table = {"phi": ACTIVATION_VALUES[generic][0], "sigma": ACTIVATION_VALUES["sigmoid"][0], "relu": ACTIVATION_VALUES["relu"][0]}
         if name in table:
             return table[name](math_module, vals[0])
@@ -180,6 +182,12 @@ def _apply(node: se.Basic, vals: list, math_module, generic: str):  # noqa: ANN0
     if node == se.E:
         return math_module.e
     raise NotSupportedError(f"cannot evaluate {node} numerically")
+
+
+def _principal_power(base, exponent, math_module):  # noqa: ANN001, ANN202
+    if math_module is math:
+        return complex(base) ** exponent if base < 0 else base**exponent
+    return mpmath.power(base, exponent)
 
 
 class BoundedMath:

@@ -92,8 +92,9 @@ def exact_decision(
     if not polynomial:
         # over a common denominator of the *unexpanded* difference: expanding first would give each power
         # of a denominator its own term, and their product can be enormous
-        numerator, _ = difference.as_numer_denom()
-        if expands_to_zero(numerator):
+        # a denominator that is identically 0 makes the "identity" 0/0: both sides undefined, nothing shown
+        numerator, denominator = difference.as_numer_denom()
+        if expands_to_zero(numerator) and not expands_to_zero(denominator):
             return Decision(RATIONAL_IDENTITY)
     patterns = decide_patterns(engine, difference)
     if patterns.identical:

@@ -86,8 +86,10 @@ def decide_patterns(engine: "NetworkEngine", difference: se.Basic, *, limit: int
     hs = set(steps.h.values())
     if denominator.free_symbols & hs:
         return PatternDecision(None, reason="the expression divides by a step H(z) or a ReLU activation (undefined where it is 0)")
-    if expansion_bound(numerator, cap=limit + 1) > limit:
+    if expansion_bound(numerator, cap=limit + 1) > limit or expansion_bound(denominator, cap=limit + 1) > limit:
         return PatternDecision(None, reason=f"the residual would expand to more than {limit:,} terms")
+    if se.expand(denominator) == 0:  # 0/0: the residual is undefined everywhere, not 0
+        return PatternDecision(None, reason="the expression divides by an expression that is identically 0")
     reduced = _multilinear(se.expand(numerator), hs)
     if reduced == 0:
         return PatternDecision(True)
@@ -131,8 +133,9 @@ class _Steps:
         argument = node.args[0]
         if argument in self.pre_activation:
             return self.pre_activation[argument]
-        if isinstance(argument, se.Mul):
-            coefficient, rest = argument.as_coeff_Mul()
+        if isinstance(argument, se.Mul):  # SymEngine keeps a number factor first
+            coefficient, *factors = argument.args
+            rest = se.Mul(*factors)
             if coefficient.is_Number and coefficient > 0 and rest in self.pre_activation:
                 return self.pre_activation[rest]
         return None

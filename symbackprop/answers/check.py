@@ -32,7 +32,7 @@ from ..notation import plain
 from ..parse import Limits, equation_parts, parse_expression
 from ..printing import sympy_latex
 from ..statuses import AnswerStatus
-from .context import PRECISION, AnswerContext, context_for
+from .context import AnswerContext, context_for
 from .decision import AnswerCounterexample, AnswerDecision, decide_answer, exact_match, first_proved_form
 from .forms import Form, capitalised, correct_form, mutations
 
@@ -384,7 +384,7 @@ def _check_expression(
     if decision.proved:
         return Verdict(status=CORRECT, correct=True, proved=True, decided_by=decision.method, seconds=time.perf_counter() - started, **base)
     if not decision.refuted:
-        if decision.agreed == 0:
+        if decision.agreed == 0 and not decision.unstable:
             return Verdict(
                 status=TIMEOUT,
                 correct=False,
@@ -398,7 +398,7 @@ def _check_expression(
             correct=False,
             proved=False,
             decided_by=(
-                f"agrees at {decision.agreed} random points ({PRECISION}-digit arithmetic), but that is not a proof and "
+                f"{decision.numbers}, but that is not a proof and "
                 f"no exact method applies here ({decision.reason or 'the expressions are too large to compare exactly'})"
             ),
             seconds=time.perf_counter() - started,

@@ -4,7 +4,9 @@
   of it (no φ' in V, W instead of Wᵀ) that typical mistakes use;
 - the direct derivative ∂e/∂θ of each parameter (the independent reference);
 - a fixed set of random points (40-digit arithmetic) with every atom's value, shared by every answer,
-  so an answer is evaluated once per point and the references only once per network;
+  so an answer is evaluated once per point and the references only once per network; each point
+  recomputed in twice the precision (:meth:`AnswerContext.refined`) confirms that numbers which differ
+  are not rounding;
 - the parser vocabulary (the network's own symbols, with the size each symbol expands to).
 """
 
@@ -12,7 +14,7 @@ from __future__ import annotations
 
 import random
 from collections import ChainMap
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Mapping
 
 import mpmath
@@ -22,15 +24,16 @@ import sympy as sp
 from .. import notation
 from .._kernel.convert import AnswerConverter
 from .._kernel.engine import NetworkEngine, engine_for, per_network
-from .._kernel.evaluate import GENERIC_CHOICES, BoundedMath, evaluate, random_point
+from .._kernel.evaluate import GENERIC_CHOICES, BoundedMath, evaluate, forward_values, random_point
 from .._kernel.size import expansion_size
 from ..derive import backprop_steps
 from ..network import MLP
 from ..parse import Limits, Vocabulary, lecture_vocabulary, parse_expression
 
-__all__ = ["AnswerContext", "context_for", "Point", "PRECISION"]
+__all__ = ["AnswerContext", "context_for", "Point", "PRECISION", "CONFIRMING_PRECISION"]
 
 PRECISION = 40  # decimal digits for numeric comparisons
+CONFIRMING_PRECISION = 2 * PRECISION  # digits in which a difference is confirmed (rounding would change)
 _CACHE_LIMIT = 20_000  # entries kept per cache before it is emptied
 _POINTS = 8
 _PATTERN_CACHE = 256  # ReLU activation patterns whose points are kept
@@ -44,11 +47,14 @@ def context_for(net: MLP) -> "AnswerContext":
 
 @dataclass
 class Point:
-    """One random point: values of every atom (x, y, w, b, a^ℓ_i, φ'-atoms) and the generic φ used."""
+    """One random point: values of every atom (x, y, w, b, a^ℓ_i, φ'-atoms) in ``digits`` decimal digits and
+    the generic φ used; ``fine`` is the same point in :data:`CONFIRMING_PRECISION` once it was asked for."""
 
     values: dict
     phi: str
     memo: dict
+    digits: int = PRECISION
+    fine: "Point | None" = field(default=None, repr=False, compare=False)
 
 
 class AnswerContext:
@@ -69,15 +75,31 @@ class AnswerContext:
         self.vocabulary: Vocabulary = lecture_vocabulary(net, weights=self._weights())
 
     def _point(self, rng: random.Random, index: int, pattern: Mapping[tuple[int, int], bool] | None = None) -> Point:
-        net = self.net
         phi = GENERIC_CHOICES[index % len(GENERIC_CHOICES)] if self._generic else "tanh"
         with mpmath.workdps(PRECISION):
-            values = random_point(self.engine, rng, phi, mpmath, pattern=pattern)
-            for layer in range(1, net.depth + 1):
-                if net.activation(layer).name == "tanh":
-                    for i, definition in enumerate(self.engine.z_atoms[layer]):
-                        values[self.converter.exp_atom(layer, i)] = mpmath.exp(evaluate(definition, values, mpmath, phi))
+            values = self._with_exp_atoms(random_point(self.engine, rng, phi, mpmath, pattern=pattern), phi)
         return Point(values, phi, {})
+
+    def _with_exp_atoms(self, values: dict, phi: str) -> dict:
+        """``values`` with e^{z} of every tanh neuron (the converter's rational form of tanh uses it)."""
+        net = self.net
+        for layer in range(1, net.depth + 1):
+            if net.activation(layer).name == "tanh":
+                for i, definition in enumerate(self.engine.z_atoms[layer]):
+                    values[self.converter.exp_atom(layer, i)] = mpmath.exp(evaluate(definition, values, mpmath, phi))
+        return values
+
+    def refined(self, point: Point) -> Point:
+        """The same point (its parameters, inputs and targets) with every atom recomputed in
+        :data:`CONFIRMING_PRECISION` digits (cached on the point)."""
+        if point.fine is None:
+            engine = self.engine
+            base_symbols = [engine.symbol[symbol] for symbol in (*self.net.parameters, *self.net.x, *self.net.y)]
+            with mpmath.workdps(CONFIRMING_PRECISION):
+                base = {symbol: mpmath.mpf(point.values[symbol]) for symbol in base_symbols}
+                values = self._with_exp_atoms(forward_values(engine, base, mpmath, point.phi), point.phi)
+            point.fine = Point(values, point.phi, {}, CONFIRMING_PRECISION)
+        return point.fine
 
     def pattern_points(self, pattern: Mapping[tuple[int, int], bool], count: int = 3) -> list[Point]:
         """``count`` random points with this ReLU activation pattern (neuron (ℓ, 0-based i) → on), cached."""
@@ -145,7 +167,7 @@ class AnswerContext:
         ``shared`` memoises sub-expressions for every later answer (references, mutations); answers use a
         private layer over the shared memo so a batch does not grow it."""
         memo = point.memo if shared else ChainMap({}, point.memo)
-        with mpmath.workdps(PRECISION):
+        with mpmath.workdps(point.digits):
             try:
                 return evaluate(self.concrete(expression), point.values, BoundedMath, point.phi, memo)
             except (ZeroDivisionError, ValueError, OverflowError, TypeError):

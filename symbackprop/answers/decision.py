@@ -9,7 +9,9 @@ Every answer kind that compares an expression in a network's atoms with a refere
    network a failed identity comes with the activation pattern on which the two sides are different
    polynomials;
 2. numbers, in 40-digit arithmetic: first at points of that pattern, then at the context's shared random
-   points, until they differ (a counterexample) or the deadline passes.
+   points, until they differ (a counterexample) or the deadline passes.  A difference counts only when
+   the same point in 80 digits gives the same numbers (:func:`confirmed_difference`): a right answer
+   whose terms cancel to rounding noise (10^16·(log(u²) − 2 log u)) is never refuted by that noise.
 
 The outcome, :class:`AnswerDecision`, carries the evaluated values so that a diagnosis
 (:func:`first_proved_form`) reuses them instead of deciding the answer again.
@@ -28,7 +30,7 @@ import sympy as sp
 from .._kernel.identity import exact_decision, exact_identity
 from .._kernel.patterns import Neuron
 from .._kernel.size import EXACT_LIMIT, expansion_bound
-from .context import PRECISION, AnswerContext, Point
+from .context import CONFIRMING_PRECISION, PRECISION, AnswerContext, Point
 from .forms import SCALARS
 
 __all__ = [
@@ -41,6 +43,7 @@ __all__ = [
     "values_close",
     "is_real",
     "counterexample_at",
+    "confirmed_difference",
     "first_proved_form",
 ]
 
@@ -127,6 +130,27 @@ def values_close(left: object, right: object, factor: sp.Rational = sp.Integer(1
         return abs(left - right) <= TOLERANCE * (1 + abs(left) + abs(right))
 
 
+def _same_number(coarse: object, fine: object) -> bool:
+    """A value in 40 digits and the same value in 80 agree up to rounding (both undefined counts as agreeing)."""
+    if coarse is None or fine is None:
+        return coarse is None and fine is None
+    with mpmath.workdps(CONFIRMING_PRECISION):
+        return abs(coarse - fine) <= TOLERANCE * (1 + abs(coarse) + abs(fine))  # type: ignore[operator]
+
+
+def confirmed_difference(context: AnswerContext, reference: se.Basic, candidate: se.Basic, point: Point, expected: object, value: object) -> bool:
+    """The candidate's ``value`` (None: undefined) and the reference's ``expected`` at ``point`` differ, and
+    the same point in :data:`~.context.CONFIRMING_PRECISION` digits gives the same two numbers, which differ
+    there too: the difference is not rounding (cancelling huge terms of an identity that no exact stage shows,
+    or an imaginary part that is only rounding)."""
+    fine = context.refined(point)
+    fine_expected = context.value(reference, fine, shared=True)
+    fine_value = context.value(candidate, fine, shared=False)
+    if fine_value is not None and fine_expected is not None and values_close(fine_value, fine_expected):
+        return False
+    return _same_number(expected, fine_expected) and _same_number(value, fine_value)
+
+
 def counterexample_at(context: AnswerContext, reference: se.Basic, value: object, point: Point) -> AnswerCounterexample:
     """The counterexample shown for an answer whose value at ``point`` is ``value`` (None: undefined)."""
     expected = context.value(reference, point, shared=True)
@@ -156,7 +180,8 @@ class AnswerDecision:
 
     ``method``: the exact identity (the answer is right); otherwise ``witness`` is a point where the two
     differ (or the answer is undefined), with ``counterexample``; with neither, ``agreed`` points agreed
-    before the points ran out or ``timed_out``.  ``values`` maps ``id(point)`` to the answer's value there."""
+    before the points ran out or ``timed_out``, and at ``unstable`` points the numbers differed only in
+    40 digits (rounding, not a difference).  ``values`` maps ``id(point)`` to the answer's value there."""
 
     method: str | None
     reason: str = ""
@@ -165,6 +190,18 @@ class AnswerDecision:
     agreed: int = 0
     timed_out: bool = False
     values: dict[int, object] = field(default_factory=dict, repr=False)
+    unstable: int = 0
+
+    @property
+    def numbers(self) -> str:
+        """What the numbers showed when they decided nothing, for a verdict's "decided by"."""
+        shown = f"agrees at {self.agreed} random points ({PRECISION}-digit arithmetic)"
+        if self.unstable:
+            shown += (
+                f"{' and' if self.agreed else ', but'} differs at {self.unstable} only in {PRECISION} digits, not in "
+                f"{CONFIRMING_PRECISION} (rounding in terms that cancel, not a difference)"
+            )
+        return shown
 
     @property
     def proved(self) -> bool:
@@ -184,7 +221,7 @@ def decide_answer(context: AnswerContext, reference: se.Basic, candidate: se.Bas
         return AnswerDecision(exact.method)
     values: dict[int, object] = {}
     points = (context.pattern_points(exact.pattern) if exact.pattern is not None else []) + context.points
-    agreed, timed_out = 0, False
+    agreed, unstable, timed_out = 0, 0, False
     undefined: Point | None = None
     witness: Point | None = None
     for point in points:
@@ -195,18 +232,20 @@ def decide_answer(context: AnswerContext, reference: se.Basic, candidate: se.Bas
         if expected is None:
             continue
         value = values[id(point)] = context.value(candidate, point, shared=False)
-        if value is None:
-            undefined = undefined or point
-        elif values_close(value, expected):
+        if value is not None and values_close(value, expected):
             agreed += 1
+        elif not confirmed_difference(context, reference, candidate, point, expected, value):
+            unstable += 1
+        elif value is None:
+            undefined = undefined or point
         else:
             witness = point
             break
     witness = witness or undefined  # defined for the reference but not for the answer: not equal
     if witness is None:
-        return AnswerDecision(None, exact.reason, agreed=agreed, timed_out=timed_out, values=values)
+        return AnswerDecision(None, exact.reason, agreed=agreed, timed_out=timed_out, values=values, unstable=unstable)
     counterexample = counterexample_at(context, reference, values[id(witness)], witness)
-    return AnswerDecision(None, exact.reason, witness, counterexample, agreed, timed_out, values)
+    return AnswerDecision(None, exact.reason, witness, counterexample, agreed, timed_out, values, unstable)
 
 
 # --- the diagnosis: which typical mistake the answer is, proved ---------------------------------------------

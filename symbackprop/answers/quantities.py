@@ -31,7 +31,7 @@ from ..notation import plain
 from ..printing import lecture_printer
 from ..statuses import AnswerStatus
 from .check import Mistake, refuse_too_large
-from .context import PRECISION, AnswerContext, context_for
+from .context import AnswerContext, context_for
 from .conventions import LECTURE, Reading, describe, reading, readings
 from .decision import AnswerCounterexample, AnswerDecision, decide_answer, exact_match, first_proved_form
 from .forms import capitalised, correct_form, mutations
@@ -240,10 +240,11 @@ def check_quantity(
     label = way.label()
     circular = _forbidden_deltas(q, way, expression)
     if circular:
-        raise AnswerSyntaxError(
-            f"the answer uses {', '.join(circular)}: write {q.title(way.delta_is_dz).split(' =')[0]} in terms of the δ's of the layers above "
-            f"(layer {q.layer + 1}…{net.depth}) or without δ"
-        )
+        asked = q.title(way.delta_is_dz).split(" =")[0]
+        if q.layer == net.depth:  # the output layer: no layer above has a δ
+            raise AnswerSyntaxError(f"the answer uses {', '.join(circular)}: write {asked} without δ (layer {q.layer} is the output layer)")
+        above = f"layer {net.depth}" if q.layer + 1 == net.depth else f"layers {q.layer + 1}…{net.depth}"
+        raise AnswerSyntaxError(f"the answer uses {', '.join(circular)}: write {asked} in terms of the δ's of the layers above ({above}) or without δ")
     candidate = way.converter(expression)
     target = reference_value(context, q, way)
 
@@ -258,7 +259,7 @@ def check_quantity(
             return verdict(TIMEOUT, f"the time limit of {time_limit:g} s was reached before a decision")
         return verdict(
             UNDECIDED,
-            f"agrees at {decision.agreed} random points ({PRECISION}-digit arithmetic), but no exact method decides: not a proof",
+            f"{decision.numbers}, but no exact method decides: not a proof",
         )
     for other in readings(context):
         if other.conventions == way.conventions or time.perf_counter() > deadline:

@@ -6,8 +6,9 @@ plus a rational combination of logarithms of rationals, and Σ c_k log r_k = 0 e
 plus such logs is never 0 (e^t is transcendental for rational t ≠ 0, Lindemann–Weierstrass).
 
 Any answer that is not proved equal — a decimal, or an exact form this rule cannot decide — is compared at
-50 digits, and counts as correct when it is within the part's stated tolerance, whatever form it is typed
-in: the verdict says "within the stated tolerance" (and, for an exact form, that equality is not proved),
+50 digits (evaluated strictly: a value SymPy cannot get to 50 correct digits, such as a 0/0 of
+transcendental constants, is left undecided; a divisor or log argument that is exactly 0 is refused), and
+counts as correct when it is within the part's stated tolerance, whatever form it is typed in: the verdict says "within the stated tolerance" (and, for an exact form, that equality is not proved),
 never "exactly equal".  Only an answer closer than 10^-40 that the tolerance does not cover (a part whose
 tolerance is 0) is left undecided.  Mistakes (p and q swapped, log base 2 or 10, the sign, …) are named only
 when the mutated value is proved equal to the answer.
@@ -20,6 +21,7 @@ from typing import Sequence
 
 import mpmath
 import sympy as sp
+from sympy.core.evalf import PrecisionExhausted
 
 from ..emit.multiclass import log_sign
 from ..errors import AnswerSyntaxError
@@ -44,6 +46,11 @@ def parse_value(text: str, *, limits: Limits | None = None) -> sp.Expr:
     if value.free_symbols:
         names = ", ".join(sorted(str(symbol) for symbol in value.free_symbols))
         raise AnswerSyntaxError(f"a value has no symbols (found {names}): give a number or an exact expression such as 3/4 log(3/2)")
+    for node in sp.preorder_traversal(value):  # log(4) − 2 log(2) is 0 although the parser sees two logs
+        if node.is_Pow and node.exp.is_negative and exactly_equal(node.base, sp.Integer(0)):
+            raise AnswerSyntaxError(f"division by zero: {node.base} is exactly 0", text=text)
+        if isinstance(node, sp.log) and exactly_equal(node.args[0], sp.Integer(0)):
+            raise AnswerSyntaxError(f"log of 0: {node.args[0]} is exactly 0", text=text)
     return value
 
 
@@ -73,13 +80,21 @@ def exactly_equal(left: sp.Expr, right: sp.Expr) -> bool | None:
     return logs == 0 or log_sign(logs)[0] == 0
 
 
+class _Inaccurate(Exception):
+    """SymPy could not evaluate a value to :data:`_DIGITS` correct digits (cancellation it cannot resolve)."""
+
+
 def _number(value: sp.Expr) -> mpmath.mpf | None:
+    """The value in 50 correct digits, None when it is not a finite real number; raises :class:`_Inaccurate`
+    when SymPy cannot reach that accuracy (its unstrict answer may have no correct digit at all)."""
     try:
         with mpmath.workdps(_DIGITS):
-            result = sp.N(value, _DIGITS)
+            result = sp.N(value, _DIGITS, strict=True)
             if not result.is_real or not result.is_finite:
                 return None
             return mpmath.mpf(str(result))
+    except PrecisionExhausted:
+        raise _Inaccurate from None
     except (TypeError, ValueError, OverflowError, ZeroDivisionError):
         return None
 
@@ -126,9 +141,15 @@ def check_value(
     """Compare a value answer with ``expected`` (exact where possible, else within ``tolerance``)."""
     target = _number(expected)
     assert target is not None, "the expected value must be a real number"
-    given = _number(answer)
-    given_float = None if given is None else float(given)
     exact = exactly_equal(expected, answer)
+    try:
+        given = _number(answer)
+    except _Inaccurate:
+        if exact:
+            return ValueVerdict(CORRECT, "exactly equal (a rational combination of logarithms, decided in rational arithmetic)", None, float(target))
+        how = f"exactly different, though it cannot be evaluated to {_DIGITS} digits" if exact is False else f"it cannot be evaluated to {_DIGITS} correct digits"
+        return ValueVerdict(WRONG if exact is False else UNDECIDED, how, None, float(target))
+    given_float = None if given is None else float(given)
     if exact:
         return ValueVerdict(CORRECT, "exactly equal (a rational combination of logarithms, decided in rational arithmetic)", given_float, float(target))
     if given is None:

@@ -205,7 +205,8 @@ def _scalar(part: Mapping[str, Any], answer: str, declared: tuple[str, ...], pre
 
 def _follow_through(part: Mapping[str, Any], q: Quantity, expression: sp.Expr, declared: tuple[str, ...], previous: Mapping) -> str | None:
     """"Right given your answer to the previous part": the model step with the student's previous answer
-    substituted, proved equal to this answer."""
+    substituted, proved equal to this answer — never for a previous answer of 0 (0 in every part of a chain
+    would otherwise earn follow-through credit in all but the first)."""
     previous_part, previous_answer = previous.get("part") or {}, previous.get("answer")
     if not previous_answer or previous_part.get("network") != part.get("network"):
         return None
@@ -229,6 +230,8 @@ def _follow_through(part: Mapping[str, Any], q: Quantity, expression: sp.Expr, d
         return None
     context = context_for(net)
     way = reading(context, declared)
+    if exact_match(context, way.converter(earlier), way.converter(sp.Integer(0))) is not None:
+        return None  # 0 carried forward: every step turns 0 into 0, so an answer of 0 would show no step at all
     if exact_match(context, way.converter(model), way.converter(expression)) is None:
         return None
     return f"Consistent with your answer to part {previous_part.get('part')} (proved): the error is carried forward from there."
