@@ -37,7 +37,7 @@ from typing import IO, Callable, Iterable, Iterator, Mapping, Sequence
 from .. import files
 from .._kernel.size import gradient_terms
 from ..errors import DataError, ExpressionSyntaxError, SymbackpropError
-from ..limits import end_after, limit_memory
+from ..limits import checked_time_limit, end_after, limit_memory
 from ..network import MLP
 from ..statuses import AnswerStatus
 from ..tables import guarded, read_table, unguarded
@@ -353,7 +353,7 @@ class WorkerPool:
         methods = multiprocessing.get_all_start_methods()
         self._context = multiprocessing.get_context("fork" if "fork" in methods else "spawn")
         self._network = net if net is None or self._context.get_start_method() == "fork" else mlp_recipe(net)
-        self._time_limit = time_limit
+        self._time_limit = time_limit = checked_time_limit(time_limit)
         self._hard_limit = 2 * time_limit + 5
         self._report = report
         self._job = grade_answer if job is None else job

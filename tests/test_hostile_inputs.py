@@ -1,0 +1,61 @@
+"""Defects an adversarial user found by driving every command with nasty input: each test is one of them,
+and each fails on the code before its fix (a traceback, a hang, an overwritten input)."""
+
+from __future__ import annotations
+
+import pytest
+
+from symbackprop.cli import main
+from symbackprop.errors import OptionError
+from symbackprop.limits import MAX_TIME_LIMIT, checked_time_limit, run_limited
+
+HUGE_TIME_LIMITS = [10**23, 1e308, float("inf"), float("nan"), 0, -1, MAX_TIME_LIMIT + 1]
+
+
+def _square(value: int) -> int:
+    return value * value
+
+
+@pytest.mark.parametrize("seconds", HUGE_TIME_LIMITS)
+def test_run_limited_refuses_a_time_limit_its_timers_cannot_keep_in_one_line(seconds):
+    with pytest.raises(OptionError, match="at most 604,800 seconds"):
+        run_limited(_square, 3, time_limit=seconds)
+
+
+def test_a_time_limit_of_a_week_is_kept():
+    assert checked_time_limit(MAX_TIME_LIMIT) == MAX_TIME_LIMIT
+    assert run_limited(_square, 3, time_limit=MAX_TIME_LIMIT) == 9
+
+
+@pytest.mark.parametrize("seconds", [10**23, 1e308])
+def test_answer_checking_refuses_a_huge_time_limit_before_any_worker_starts(seconds):
+    from symbackprop import MLP
+    from symbackprop.answers.grading import check_isolated
+    from symbackprop.answers.pool import AnswerPool
+
+    with pytest.raises(OptionError):
+        check_isolated(MLP([2, 2, 1], bias=True), "b^2_1", "delta^2_1", time_limit=seconds)
+    with pytest.raises(OptionError):
+        AnswerPool(workers=1, time_limit=seconds)
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["prove", "--sizes", "1,1", "--time-limit", "1e308"],
+        ["prove", "--sizes", "1,1", "--time-limit", "99999999999999999999999"],
+        ["check", "--bias", "--wrt", "b^2_1", "--answer", "delta^2_1", "--time-limit", "1e23"],
+        ["grade", "--variants", "v.json", "--answers", "a.csv", "--out", "g.csv", "--time-limit", "1e23"],
+    ],
+)
+def test_a_time_limit_beyond_a_week_is_refused_by_the_option_parser(args, capsys):
+    with pytest.raises(SystemExit) as raised:
+        main(args)
+    err = capsys.readouterr().err
+    assert raised.value.code == 2 and "argument --time-limit" in err and "at most 604,800" in err and "Traceback" not in err
+
+
+def test_serve_refuses_a_time_limit_beyond_a_week_before_it_listens(capsys):
+    assert main(["serve", "--port", "0", "--time-limit", "1e23"]) == 2
+    err = capsys.readouterr().err
+    assert "--time-limit must be more than 0 and at most 604,800 seconds" in err
