@@ -59,3 +59,20 @@ def test_serve_refuses_a_time_limit_beyond_a_week_before_it_listens(capsys):
     assert main(["serve", "--port", "0", "--time-limit", "1e23"]) == 2
     err = capsys.readouterr().err
     assert "--time-limit must be more than 0 and at most 604,800 seconds" in err
+
+
+def test_prove_refuses_a_spot_check_of_more_points_than_it_bounds_before_any_work():
+    from symbackprop import MLP, prove
+    from symbackprop.proof import MAX_SPOT_CHECK
+
+    with pytest.raises(OptionError, match="from 0 to 1,000"):
+        prove(MLP([1, 1]), spot_check=10**23)
+    with pytest.raises(OptionError):
+        prove(MLP([1, 1]), spot_check=True)
+    assert prove(MLP([1, 1]), spot_check=MAX_SPOT_CHECK).spot_check.points == MAX_SPOT_CHECK
+
+
+def test_prove_command_refuses_a_huge_spot_check_in_one_line(capsys):
+    assert main(["prove", "--sizes", "1,1", "--spot-check", "99999999999999999999999"]) == 2
+    err = capsys.readouterr().err
+    assert "random points from 0 to 1,000" in err and "Traceback" not in err
