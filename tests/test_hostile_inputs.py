@@ -76,3 +76,25 @@ def test_prove_command_refuses_a_huge_spot_check_in_one_line(capsys):
     assert main(["prove", "--sizes", "1,1", "--spot-check", "99999999999999999999999"]) == 2
     err = capsys.readouterr().err
     assert "random points from 0 to 1,000" in err and "Traceback" not in err
+
+
+@pytest.mark.parametrize(
+    "sizes, message",
+    [
+        (",".join(["1"] * 5000), "4999 layers is too deep to derive and print (limit 50)"),  # before: did not finish
+        (",".join(["3"] * 61), "60 layers is too deep"),
+        (",".join(["2"] * 21), "1,048,576 terms, too many to derive and print in a document (limit 5,000)"),  # before: > 120 s, 0.5 GB
+    ],
+)
+def test_derive_refuses_a_network_whose_document_cannot_be_bounded_before_any_work(sizes, message, tmp_path, capsys):
+    out = tmp_path / "net.tex"
+    assert main(["derive", "--sizes", sizes, "--out", str(out)]) == 2
+    assert message in capsys.readouterr().err and not out.exists()
+
+
+def test_the_document_bounds_admit_the_networks_documents_are_made_for():
+    from symbackprop import MLP
+    from symbackprop.emit.network_doc import require_printable
+
+    for sizes in ([2, 2, 2, 2], [4, 4, 4, 4, 2], [3] * 8, [1] * 51):
+        require_printable(MLP(sizes))
