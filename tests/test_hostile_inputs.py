@@ -98,3 +98,22 @@ def test_the_document_bounds_admit_the_networks_documents_are_made_for():
 
     for sizes in ([2, 2, 2, 2], [4, 4, 4, 4, 2], [3] * 8, [1] * 51):
         require_printable(MLP(sizes))
+
+
+def test_fit_refuses_more_steps_than_a_run_makes_before_the_first_step():
+    from symbackprop import MLP, compile
+    from symbackprop.data import load_example
+    from symbackprop.errors import LimitError
+    from symbackprop.train import fit
+
+    example = load_example("lecture")
+    model = compile(MLP([example.X.shape[1], example.Y.shape[1]], activation="sigmoid"))
+    with pytest.raises(LimitError, match="more than one run makes"):  # before: SGD ran for ever
+        fit(model, example.X, example.Y, method="sgd", epochs=10**23)
+    with pytest.raises(LimitError, match="evaluations of E"):
+        fit(model, example.X, example.Y, method="gd", epochs=2_000_000)
+
+
+def test_train_command_refuses_huge_epochs_in_one_line(capsys):
+    assert main(["train", "--method", "sgd", "--epochs", "99999999999999999999999", "--quiet"]) == 2
+    assert "use fewer epochs" in capsys.readouterr().err
