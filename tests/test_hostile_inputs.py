@@ -117,3 +117,25 @@ def test_fit_refuses_more_steps_than_a_run_makes_before_the_first_step():
 def test_train_command_refuses_huge_epochs_in_one_line(capsys):
     assert main(["train", "--method", "sgd", "--epochs", "99999999999999999999999", "--quiet"]) == 2
     assert "use fewer epochs" in capsys.readouterr().err
+
+
+def test_grade_refuses_two_outputs_naming_one_file_before_grading_anything(tmp_path, capsys):
+    from pathlib import Path
+
+    examples = Path(__file__).resolve().parents[1] / "examples" / "homework"
+    assert main(["homework", "--roster", str(examples / "roster.csv"), "--seed", "1", "--out", str(tmp_path / "hw"), "--no-pdf"]) == 0
+    gradebook = tmp_path / "g.csv"
+    args = ["grade", "--variants", str(tmp_path / "hw" / "variants.json"), "--answers", str(examples / "submissions.csv"), "--jobs", "0"]
+    # before: the gradebook was written, then the feedback refused (or, with --force, written over it)
+    for extra in (["--force"], []):
+        assert main([*args, "--out", str(gradebook), "--feedback", str(tmp_path / "." / "g.csv"), *extra]) == 2
+        assert "--feedback and --out name the same file" in capsys.readouterr().err and not gradebook.exists()
+
+
+def test_an_output_under_a_file_is_refused_naming_the_file_not_a_temporary(tmp_path):
+    from symbackprop.files import OverwriteError, write_text
+
+    (tmp_path / "afile").write_text("mine\n")
+    with pytest.raises(OverwriteError, match=r"afile is a file, not a folder"):  # before: "Not a directory: …/.x.csv.k3j2.part.csv"
+        write_text(tmp_path / "afile" / "x.csv", "id\n")
+    assert (tmp_path / "afile").read_text() == "mine\n"
