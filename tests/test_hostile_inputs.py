@@ -139,3 +139,11 @@ def test_an_output_under_a_file_is_refused_naming_the_file_not_a_temporary(tmp_p
     with pytest.raises(OverwriteError, match=r"afile is a file, not a folder"):  # before: "Not a directory: …/.x.csv.k3j2.part.csv"
         write_text(tmp_path / "afile" / "x.csv", "id\n")
     assert (tmp_path / "afile").read_text() == "mine\n"
+
+
+def test_a_very_deep_network_is_named_in_one_short_line():
+    from symbackprop import MLP
+
+    # before: prove's out-of-memory message and its report listed all 5,001 widths on one line
+    assert MLP([1] * 5001).spec.sizes_label == "[1, 1, 1, …, 1, 1] (5,001 widths)"
+    assert MLP([3, 3, 2]).spec.describe().startswith("[3, 3, 2], ")
