@@ -67,6 +67,8 @@ def is_symbackprop_output(path: str | os.PathLike, *, csv_header: Sequence[str] 
     """
     path = Path(path)
     suffix = path.suffix.lower()
+    if csv_header is not None and suffix != ".csv":
+        return False  # the command writes a CSV: a symbackprop file of another kind (a variants.json) is not its output
     try:
         if suffix == ".tex":
             with open(path, encoding="utf-8", errors="replace") as handle:
