@@ -147,3 +147,39 @@ def test_a_very_deep_network_is_named_in_one_short_line():
     # before: prove's out-of-memory message and its report listed all 5,001 widths on one line
     assert MLP([1] * 5001).spec.sizes_label == "[1, 1, 1, …, 1, 1] (5,001 widths)"
     assert MLP([3, 3, 2]).spec.describe().startswith("[3, 3, 2], ")
+
+
+def test_a_csv_output_does_not_replace_a_symbackprop_file_of_another_kind(tmp_path):
+    from symbackprop.files import OverwriteError, write_text
+
+    variants = tmp_path / "variants.json"
+    variants.write_text('{"generator": "symbackprop 0.1.0", "seed": 1, "students": {}}\n')
+    before = variants.read_bytes()
+    # before: serve --db checks.sqlite --export variants.json wrote the submissions CSV over variants.json
+    with pytest.raises(OverwriteError, match="was not written by symbackprop"):
+        write_text(variants, "id,part,answer,conventions\n", csv_header=["id", "part", "answer", "conventions"])
+    assert variants.read_bytes() == before
+
+
+def test_serve_export_refuses_to_write_over_the_homework_variants(tmp_path, capsys):
+    from pathlib import Path
+
+    examples = Path(__file__).resolve().parents[1] / "examples" / "homework"
+    assert main(["homework", "--roster", str(examples / "roster.csv"), "--seed", "1", "--out", str(tmp_path), "--no-pdf"]) == 0
+    variants = tmp_path / "variants.json"
+    before = variants.read_bytes()
+    from symbackprop.web.store import SubmissionStore
+
+    SubmissionStore(tmp_path / "checks.sqlite")  # an empty record, made as serve makes it
+    assert main(["serve", "--db", str(tmp_path / "checks.sqlite"), "--export", str(variants)]) == 2
+    assert "was not written by symbackprop" in capsys.readouterr().err and variants.read_bytes() == before
+
+
+def test_control_characters_in_a_roster_name_do_not_break_the_question_sheets(tmp_path):
+    from symbackprop.printing import text
+
+    assert text("Ada\x07 Lovelace\x00\x1b") == "Ada  Lovelace  "  # before: passed through, and pdflatex refused U+0007
+    roster = tmp_path / "roster.csv"
+    roster.write_text("id,name\nu1,Bell\x07Name\n")
+    assert main(["homework", "--roster", str(roster), "--seed", "1", "--out", str(tmp_path / "hw"), "--jobs", "1"]) == 0
+    assert (tmp_path / "hw" / "sheets" / "u1.pdf").exists()
