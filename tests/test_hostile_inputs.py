@@ -183,3 +183,34 @@ def test_control_characters_in_a_roster_name_do_not_break_the_question_sheets(tm
     roster.write_text("id,name\nu1,Bell\x07Name\n")
     assert main(["homework", "--roster", str(roster), "--seed", "1", "--out", str(tmp_path / "hw"), "--jobs", "1"]) == 0
     assert (tmp_path / "hw" / "sheets" / "u1.pdf").exists()
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["train", "--data", "/dev/zero", "--quiet"],
+        ["check", "--answers", "/dev/zero", "--jobs", "0"],
+        ["homework", "--roster", "/dev/zero", "--seed", "1", "--out", "{tmp}/hw", "--no-pdf"],
+        ["grade", "--variants", "{tmp}/v.json", "--answers", "/dev/zero", "--out", "{tmp}/g.csv"],
+    ],
+)
+def test_a_csv_input_that_never_ends_is_refused_after_its_byte_limit(args, tmp_path, monkeypatch, capsys):
+    import symbackprop.answers.grading
+    import symbackprop.data
+    import symbackprop.tables
+
+    for module in (symbackprop.tables, symbackprop.answers.grading, symbackprop.data):
+        monkeypatch.setattr(module, "MAX_TABLE_BYTES", 4096)  # the limit is 256 MiB: the test needs less
+    if "grade" in args:
+        assert main(["homework", "--roster", str(_roster()), "--seed", "1", "--out", str(tmp_path), "--no-pdf"]) == 0
+        (tmp_path / "v.json").write_bytes((tmp_path / "variants.json").read_bytes())
+        capsys.readouterr()
+    # before: each read /dev/zero for ever (an unbounded read of the whole file)
+    assert main([arg.replace("{tmp}", str(tmp_path)) for arg in args]) == 2
+    assert "/dev/zero: larger than this file may be (4096 bytes)" in capsys.readouterr().err
+
+
+def _roster():
+    from pathlib import Path
+
+    return Path(__file__).resolve().parents[1] / "examples" / "homework" / "roster.csv"

@@ -40,6 +40,7 @@ from ..errors import DataError, ExpressionSyntaxError, SymbackpropError
 from ..limits import checked_time_limit, end_after, limit_memory
 from ..network import MLP
 from ..statuses import AnswerStatus
+from ..strict_json import MAX_TABLE_BYTES, read_file_bytes
 from ..tables import guarded, read_table, unguarded
 from .check import check_answer, warm_context
 from .context import context_for
@@ -160,12 +161,7 @@ def read_answers(source: str | os.PathLike | IO[str]) -> list[dict[str, object]]
     undecodable: set[int] = set()  # lines that are not UTF-8: error rows, not a refused class
     if isinstance(source, (str, os.PathLike)):
         label = os.fspath(source)
-        try:
-            with open(source, "rb") as handle:
-                data = handle.read()
-        except OSError as error:
-            raise DataError(f"cannot read {label}: {error.strerror}") from None
-        text, undecodable = _decoded(data)
+        text, undecodable = _decoded(read_file_bytes(source, max_bytes=MAX_TABLE_BYTES))
     else:
         label = getattr(source, "name", "the CSV")
         text = source.read()
