@@ -27,6 +27,7 @@ from pathlib import Path
 import numpy as np
 
 from .errors import DataError
+from .strict_json import MAX_TABLE_BYTES, read_file_bytes
 
 __all__ = ["Dataset", "TASKS", "lecture_example", "binary_example", "iris", "digits", "load_csv", "EXAMPLES", "load_example"]
 
@@ -201,11 +202,11 @@ def load_csv(path: str | Path, *, task: str = "auto", name: str | None = None) -
     Pass ``task=…`` to choose.  Malformed rows raise :class:`DataError` with the row's line number.
     """
     path = Path(path)
+    if not path.exists():
+        raise DataError(f"no such data file: {path}")
     try:
-        text = path.read_text(encoding="utf-8-sig")
-    except FileNotFoundError:
-        raise DataError(f"no such data file: {path}") from None
-    except (OSError, UnicodeDecodeError) as error:
+        text = read_file_bytes(path, max_bytes=MAX_TABLE_BYTES).decode("utf-8-sig")
+    except UnicodeDecodeError as error:
         raise DataError(f"cannot read {path}: {error}") from None
     return load_csv_text(text, name=name or path.stem, task=task, source=str(path))
 

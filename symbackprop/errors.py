@@ -20,6 +20,7 @@ __all__ = [
     "ToolNotFoundError",
     "LatexError",
     "LimitError",
+    "OptionError",
 ]
 
 
@@ -75,3 +76,8 @@ class LatexError(SymbackpropError):
 class LimitError(SymbackpropError):
     """Work that would need (or needed) more time or memory than allowed; the message says what is too
     large and what to do instead."""
+
+
+class OptionError(SymbackpropError, ValueError):
+    """An option's value is out of its range (a time limit of a century, a count the work cannot be bounded
+    by); the message names the range."""

@@ -43,6 +43,7 @@ __all__ = [
     "OverwriteError",
     "is_symbackprop_output",
     "prepare_output",
+    "distinct_outputs",
     "atomic_path",
     "write_text",
     "write_bytes",
@@ -66,6 +67,8 @@ def is_symbackprop_output(path: str | os.PathLike, *, csv_header: Sequence[str] 
     """
     path = Path(path)
     suffix = path.suffix.lower()
+    if csv_header is not None and suffix != ".csv":
+        return False  # the command writes a CSV: a symbackprop file of another kind (a variants.json) is not its output
     try:
         if suffix == ".tex":
             with open(path, encoding="utf-8", errors="replace") as handle:
@@ -145,11 +148,26 @@ def prepare_output(
     if target.exists() and not force and not is_symbackprop_output(target, csv_header=csv_header):
         raise OverwriteError(f"{target} exists and was not written by symbackprop; pass --force to replace it, or choose another name")
     folder = target.parent
+    if folder.exists() and not folder.is_dir():
+        raise OverwriteError(f"{folder} is a file, not a folder, so {target} cannot be written; choose another path")
     if not folder.exists():
         folder.mkdir(parents=True, exist_ok=True)
         if not quiet:
             print(f"created folder {folder}", file=sys.stderr)
     return target
+
+
+def distinct_outputs(outputs: Iterable[tuple[str, str | os.PathLike | None]]) -> None:
+    """Refuse, before any work, two outputs of one command that name the same file (``(option, path)``
+    pairs; a ``None`` path is not asked for): the second would replace the first, or be refused after it."""
+    seen: dict[Path, str] = {}
+    for option, path in outputs:
+        if path is None:
+            continue
+        target = Path(path).resolve()
+        if target in seen:
+            raise OverwriteError(f"{option} and {seen[target]} name the same file {path}; give each output its own file")
+        seen[target] = option
 
 
 @contextlib.contextmanager

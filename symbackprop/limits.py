@@ -20,15 +20,33 @@ import sys
 import warnings
 from typing import Callable, TypeVar
 
-from .errors import LimitError, SymbackpropError
+from .errors import LimitError, OptionError, SymbackpropError
 
-__all__ = ["MEMORY_LIMIT", "LimitError", "end_after", "limit_memory", "run_limited"]
+__all__ = ["MEMORY_LIMIT", "MAX_TIME_LIMIT", "LimitError", "checked_time_limit", "end_after", "limit_memory", "run_limited"]
 
 MEMORY_LIMIT = 1536 * 1024**2
 """Bytes of memory a child process may add to what it inherits from its parent (1.5 GiB): a command's
 parent holds well under 200 MB, so no process of a command reaches 2 GB."""
 
+MAX_TIME_LIMIT = 7 * 24 * 3600
+"""The longest time limit accepted anywhere (a week, in seconds): a longer one bounds nothing, and the
+system's timers (``signal.alarm``, ``poll``) overflow on the largest ones."""
+
 Result = TypeVar("Result")
+
+
+def checked_time_limit(seconds: object, *, name: str = "the time limit") -> float:
+    """``seconds`` as a float when it is a time limit the timers can keep (more than 0, at most
+    :data:`MAX_TIME_LIMIT`); otherwise a one-line :class:`~symbackprop.errors.OptionError` naming ``name``.
+
+    >>> checked_time_limit(1e999)
+    Traceback (most recent call last):
+    symbackprop.errors.OptionError: the time limit must be more than 0 and at most 604,800 seconds (a week), got inf
+    """
+    number = isinstance(seconds, (int, float)) and not isinstance(seconds, bool)
+    if not (number and 0 < seconds <= MAX_TIME_LIMIT):  # compared before float(): a huge int overflows it
+        raise OptionError(f"{name} must be more than 0 and at most {MAX_TIME_LIMIT:,} seconds (a week), got {seconds!r}")
+    return float(seconds)
 
 
 def limit_memory(limit: int = MEMORY_LIMIT) -> None:
@@ -67,8 +85,7 @@ def run_limited(
     ``time_limit`` seconds.  Returns its (picklable) result; a :class:`SymbackpropError` it raises is
     raised here; running out of time or memory raises :class:`LimitError` naming ``what`` and ``hint``
     (what to do instead).  Where processes cannot be forked the function runs here, unbounded."""
-    if not time_limit > 0:
-        raise SymbackpropError(f"the time limit must be a positive number of seconds, got {time_limit!r}")
+    time_limit = checked_time_limit(time_limit)
     if "fork" not in multiprocessing.get_all_start_methods():  # pragma: no cover - Windows
         return function(*args)
     context = multiprocessing.get_context("fork")

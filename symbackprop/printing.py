@@ -367,4 +367,10 @@ def text(value: str) -> str:
 
 
 def _escape(value: str) -> str:
-    return "".join(_TEXT_ESCAPES.get(ch, _UNICODE_MATH.get(ch, ch)) for ch in value)
+    return "".join(_TEXT_ESCAPES.get(ch, _UNICODE_MATH.get(ch, " " if _is_control(ch) else ch)) for ch in value)
+
+
+def _is_control(ch: str) -> bool:
+    """A control character (a bell, a NUL, an escape from a pasted name): pdflatex refuses them, so text
+    shows each as a space, as it shows a tab or a line break."""
+    return ord(ch) < 32 or ord(ch) == 127

@@ -51,7 +51,7 @@ from ._kernel.identity import (
 from .activations import RELU_CONVENTION, Activation, get_activation
 from .derive import BackpropSteps, Gradients, backprop
 from .derive.display import latex_block, latex_text
-from .errors import ArgumentTypeError, LimitError, ShapeError
+from .errors import ArgumentTypeError, LimitError, OptionError, ShapeError
 from .network import MLP
 from .notation import plain_name
 from .printing import lecture_printer
@@ -285,6 +285,7 @@ def _derivative_lemma(name: str, activation: Activation) -> Lemma:
 
 
 PROOF_TERM_LIMIT = 500_000
+MAX_SPOT_CHECK = 1_000  # random points of prove's numeric check: more adds nothing to a proof, only time
 """Terms of the largest entry (direct and backprop multiplied out) that a full expansion forced on every entry
 takes on: about a gigabyte of memory (measured: about 1.8 kB a term)."""
 
@@ -352,6 +353,8 @@ def prove(
     True
     """
     _require_network(net)
+    if isinstance(spot_check, bool) or not isinstance(spot_check, int) or not 0 <= spot_check <= MAX_SPOT_CHECK:
+        raise OptionError(f"the spot check takes a whole number of random points from 0 to {MAX_SPOT_CHECK:,}, got {spot_check!r}")
     refusal = proof_size(net).too_large(net, max_terms) if full_expansion and max_terms is not None else None
     if refusal is not None:
         raise LimitError(refusal)

@@ -152,6 +152,14 @@ class NetworkSpec:
         """Whether weight indices need a comma (some width ≥ 10)."""
         return max(self.sizes) >= 10
 
+    @property
+    def sizes_label(self) -> str:
+        """The widths as a list, shortened to its ends beyond 12 widths: ``[1, 1, 1, …, 1, 1] (5,001 widths)``."""
+        if len(self.sizes) <= 12:
+            return str(list(self.sizes))
+        head, tail = ", ".join(map(str, self.sizes[:3])), ", ".join(map(str, self.sizes[-2:]))
+        return f"[{head}, …, {tail}] ({len(self.sizes):,} widths)"
+
     def describe(self) -> str:
         """One line: ``[3, 3, 2], sigmoid (output: softmax), biases, loss cross_entropy``."""
         hidden = {activation.name for activation in self.activations[:-1]}
@@ -163,5 +171,5 @@ class NetworkSpec:
         else:
             acts = f"{'/'.join(a.name for a in self.activations[:-1])} (output: {last})"
         return (
-            f"{list(self.sizes)}, {acts}, {'biases' if self.bias else 'no biases'}, loss {self.loss.name}"
+            f"{self.sizes_label}, {acts}, {'biases' if self.bias else 'no biases'}, loss {self.loss.name}"
         )

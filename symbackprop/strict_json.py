@@ -14,9 +14,10 @@ import os
 
 from .errors import DataError
 
-__all__ = ["strict_loads", "read_json_file", "read_text_file", "MAX_DIGITS"]
+__all__ = ["strict_loads", "read_json_file", "read_text_file", "read_file_bytes", "MAX_DIGITS", "MAX_TABLE_BYTES"]
 
 MAX_DIGITS = 1000  # of a whole number: Python refuses more than 4300 with a message about its own settings
+MAX_TABLE_BYTES = 256 * 1024**2  # of a CSV a user gives (a roster, answers, training data)
 
 
 def strict_loads(text: str, error: type[Exception]) -> object:
@@ -56,6 +57,18 @@ def read_text_file(path: str | os.PathLike, *, max_bytes: int) -> str:
     """The UTF-8 text of ``path`` (a byte-order mark dropped); :class:`DataError` (naming the file) for a file
     that is missing, unreadable, larger than ``max_bytes`` or not UTF-8 — checked before it is read whole."""
     where = os.fspath(path)
+    raw = read_file_bytes(path, max_bytes=max_bytes)
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        raise DataError(f"{where}: not UTF-8 text (byte {error.start})") from None
+
+
+def read_file_bytes(path: str | os.PathLike, *, max_bytes: int) -> bytes:
+    """The bytes of ``path``, at most ``max_bytes`` of them: :class:`DataError` (naming the file) for a file
+    that is missing, unreadable or larger — a regular file by its size, before it is read; a device or a
+    pipe (``/dev/zero``) after ``max_bytes``, instead of reading for ever."""
+    where = os.fspath(path)
     try:
         size = os.path.getsize(where)
         if size > max_bytes:
@@ -64,12 +77,9 @@ def read_text_file(path: str | os.PathLike, *, max_bytes: int) -> str:
             raw = handle.read(max_bytes + 1)
     except OSError as error:
         raise DataError(f"cannot read {where!r}: {error.strerror}") from None
-    if len(raw) > max_bytes:  # it grew after its size was taken
+    if len(raw) > max_bytes:  # it grew after its size was taken, or it is a device that never ends
         raise DataError(f"{where}: larger than this file may be ({max_bytes} bytes)")
-    try:
-        return raw.decode("utf-8-sig")
-    except UnicodeDecodeError as error:
-        raise DataError(f"{where}: not UTF-8 text (byte {error.start})") from None
+    return raw
 
 
 def read_json_file(path: str | os.PathLike, *, max_bytes: int) -> object:

@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 from typing import IO, Sequence
 
 from .errors import DataError
+from .strict_json import MAX_TABLE_BYTES, read_file_bytes
 
 __all__ = ["Row", "RowProblem", "Table", "read_table", "guarded", "unguarded"]
 
@@ -79,13 +80,11 @@ def read_table(
     """
     if isinstance(source, (str, os.PathLike)):
         label = name or os.fspath(source)
+        raw = read_file_bytes(source, max_bytes=MAX_TABLE_BYTES)
         try:
-            with open(source, encoding="utf-8-sig", newline="") as handle:
-                text = handle.read()
+            text = raw.decode("utf-8-sig")
         except UnicodeDecodeError as error:
             raise DataError(f"{label} is not UTF-8 text (byte {error.start}); save it as UTF-8 CSV") from None
-        except OSError as error:
-            raise DataError(f"cannot read {label}: {error.strerror}") from None
     else:
         label = name or getattr(source, "name", "the CSV")
         text = source.read()

@@ -27,7 +27,7 @@ import numpy as np
 from tqdm import tqdm
 
 from . import algorithms
-from .errors import DataError, SpecError
+from .errors import DataError, LimitError, SpecError
 from .statuses import RunStatus
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -350,6 +350,20 @@ class _Recorder:
 
 
 # --- the trainer -----------------------------------------------------------------------------------------------
+MAX_TRAINING_STEPS = 10_000_000
+"""Parameter updates one ``fit`` may make (epochs × steps per epoch): checked before the first step."""
+MAX_EVALUATIONS = 1_000_000
+"""Points of E's history one ``fit`` records (each a full pass over the data, kept in memory)."""
+
+
+def _check_budget(steps: int, evaluations: int) -> None:
+    """Refuse a run whose steps or recorded evaluations cannot finish in reasonable time and memory."""
+    if steps > MAX_TRAINING_STEPS:
+        raise LimitError(f"epochs × steps per epoch = {steps:,} steps, more than one run makes ({MAX_TRAINING_STEPS:,}); use fewer epochs")
+    if evaluations > MAX_EVALUATIONS:
+        raise LimitError(f"{evaluations:,} evaluations of E, more than one run records ({MAX_EVALUATIONS:,}); use fewer epochs or a larger eval_every")
+
+
 def _check_positive(name: str, value: object, *, integer: bool = False) -> None:
     kind = int if integer else (int, float)
     if isinstance(value, bool) or not isinstance(value, kind) or not math.isfinite(value) or value <= 0:
@@ -432,6 +446,7 @@ def fit(
 
     every = eval_every if eval_every is not None else (1 if method in ("gd", "gd-exact") else steps_per_epoch)
     _check_positive("eval_every", every, integer=True)
+    _check_budget(total, -(-total // every))
     record = _Recorder(problem, total=total, steps_per_epoch=steps_per_epoch, eval_every=every, quiet=quiet, label=method)
     status, message = RunStatus.MAX_STEPS, ""
     started = time.perf_counter()

@@ -135,7 +135,7 @@ def test_check_rejects_bad_input_with_a_clear_error(args, message, capsys):
 @pytest.mark.parametrize(
     "args, message",
     [
-        ([*CHECK, "--wrt", "b^2_1", "--answer", "x_1", "--time-limit", "0"], "argument --time-limit: expected a positive number of seconds"),
+        ([*CHECK, "--wrt", "b^2_1", "--answer", "x_1", "--time-limit", "0"], "argument --time-limit: expected a number of seconds more than 0"),
         ([*CHECK, "--wrt", "b^2_1", "--answers", "x.csv", "--jobs", "-1"], "argument --jobs: expected 0 or more"),
         (["prove", "--spot-check", "-1"], "argument --spot-check: expected 0 or more"),  # before: accepted
         (["prove", "--time-limit", "nan"], "argument --time-limit"),

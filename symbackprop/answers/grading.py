@@ -37,9 +37,10 @@ from typing import IO, Callable, Iterable, Iterator, Mapping, Sequence
 from .. import files
 from .._kernel.size import gradient_terms
 from ..errors import DataError, ExpressionSyntaxError, SymbackpropError
-from ..limits import end_after, limit_memory
+from ..limits import checked_time_limit, end_after, limit_memory
 from ..network import MLP
 from ..statuses import AnswerStatus
+from ..strict_json import MAX_TABLE_BYTES, read_file_bytes
 from ..tables import guarded, read_table, unguarded
 from .check import check_answer, warm_context
 from .context import context_for
@@ -160,12 +161,7 @@ def read_answers(source: str | os.PathLike | IO[str]) -> list[dict[str, object]]
     undecodable: set[int] = set()  # lines that are not UTF-8: error rows, not a refused class
     if isinstance(source, (str, os.PathLike)):
         label = os.fspath(source)
-        try:
-            with open(source, "rb") as handle:
-                data = handle.read()
-        except OSError as error:
-            raise DataError(f"cannot read {label}: {error.strerror}") from None
-        text, undecodable = _decoded(data)
+        text, undecodable = _decoded(read_file_bytes(source, max_bytes=MAX_TABLE_BYTES))
     else:
         label = getattr(source, "name", "the CSV")
         text = source.read()
@@ -353,7 +349,7 @@ class WorkerPool:
         methods = multiprocessing.get_all_start_methods()
         self._context = multiprocessing.get_context("fork" if "fork" in methods else "spawn")
         self._network = net if net is None or self._context.get_start_method() == "fork" else mlp_recipe(net)
-        self._time_limit = time_limit
+        self._time_limit = time_limit = checked_time_limit(time_limit)
         self._hard_limit = 2 * time_limit + 5
         self._report = report
         self._job = grade_answer if job is None else job

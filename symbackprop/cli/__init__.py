@@ -42,7 +42,7 @@ def _prove(args: argparse.Namespace) -> int:
         args.spot_check,
         tuple(args.show or ()),
         time_limit=args.time_limit,
-        what=f"the proof for {list(net.sizes)}",
+        what=f"the proof for {net.spec.sizes_label}",
         hint="allow more with --time-limit, or prove a network with fewer or narrower layers",
     )
     print(text)

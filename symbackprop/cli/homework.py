@@ -95,8 +95,10 @@ def register_grade(parser: argparse.ArgumentParser) -> None:
 
 
 def run_grade(args: argparse.Namespace) -> int:
+    from ..files import distinct_outputs
     from ..homework.gradebook import grade_submissions, read_submissions, read_variants, write_outputs
 
+    distinct_outputs([("--out", args.out), ("--feedback", args.feedback), ("--gradescope", args.gradescope), ("--report", args.report)])
     started = time.perf_counter()
     variants = read_variants(args.variants)
     if args.db is not None:

@@ -54,13 +54,15 @@ def course_seed(text: str) -> int:
 
 
 def positive_seconds(text: str) -> float:
-    """An argparse type: a number of seconds > 0."""
+    """An argparse type: a time limit in seconds, more than 0 and at most a week (what the timers keep)."""
+    from ..limits import MAX_TIME_LIMIT
+
     try:
         value = float(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"expected a number of seconds, got {text!r}") from None
-    if not value > 0 or value != value or value == float("inf"):
-        raise argparse.ArgumentTypeError(f"expected a positive number of seconds, got {text}")
+    if not 0 < value <= MAX_TIME_LIMIT:
+        raise argparse.ArgumentTypeError(f"expected a number of seconds more than 0 and at most {MAX_TIME_LIMIT:,} (a week), got {text}")
     return value
 
 

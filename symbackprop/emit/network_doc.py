@@ -16,7 +16,9 @@ from typing import Callable, Sequence
 
 import sympy as sp
 
+from .._kernel.size import gradient_terms
 from ..activations import get_activation, phi_prime
+from ..errors import LimitError
 from ..network import MLP
 from ..printing import LecturePrinter, text
 from .document import Section, answer, section, show_answers
@@ -27,6 +29,9 @@ __all__ = [
     "PARTS",
     "network_section",
     "network_sections",
+    "require_printable",
+    "DOCUMENT_TERM_LIMIT",
+    "DOCUMENT_LAYER_LIMIT",
     "network_subsections",
     "describe_network",
     "derivative_formulas",
@@ -221,6 +226,7 @@ def network_subsections(
 def network_sections(net: MLP, *, parameter: str | sp.Symbol | None = None, parts: Sequence[str] | None = None) -> list[Section]:
     """Each part of ``net``'s derivation as its own :class:`Section` (named after the part), sharing one
     derivation and one namer — the per-network document."""
+    require_printable(net)
     state: dict[str, NetworkTex] = {}
 
     chosen = _chosen(net, parts)
@@ -244,6 +250,30 @@ def network_sections(net: MLP, *, parameter: str | sp.Symbol | None = None, part
         return build
 
     return [Section(part, builder(part)) for part in chosen]
+
+
+DOCUMENT_TERM_LIMIT = 5_000
+"""Terms of ∂e/∂w^1 multiplied out (:func:`~symbackprop._kernel.size.gradient_terms`) beyond which a network's
+document is refused: it prints δ^ℓ substituted through every later layer, and [2]*13 (4,096 terms) takes 20 s."""
+DOCUMENT_LAYER_LIMIT = 50
+"""Layers beyond which a network's document is refused: its formulas nest one level per layer, and 100
+layers of width 1 take 26 s (5,000 did not finish)."""
+
+
+def require_printable(net: MLP) -> None:
+    """Refuse, before any work and in one line (:class:`~symbackprop.errors.LimitError`), a network whose
+    derivation document would grow past :data:`DOCUMENT_TERM_LIMIT` or :data:`DOCUMENT_LAYER_LIMIT`."""
+    if net.depth > DOCUMENT_LAYER_LIMIT:
+        raise LimitError(
+            f"a document for {net.depth} layers is too deep to derive and print (limit {DOCUMENT_LAYER_LIMIT}); "
+            "prove the network instead (symbackprop prove), or document fewer layers"
+        )
+    terms = gradient_terms(net, 1)
+    if terms > DOCUMENT_TERM_LIMIT:
+        raise LimitError(
+            f"∂e/∂w^1 of this network multiplied out has {terms:,} terms, too many to derive and print in a document "
+            f"(limit {DOCUMENT_TERM_LIMIT:,}); prove it instead (symbackprop prove), or document narrower or fewer layers"
+        )
 
 
 def _title(part: str, nt: NetworkTex) -> str:

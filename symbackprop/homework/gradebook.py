@@ -21,7 +21,7 @@ from typing import Any, Iterable, Mapping, Sequence
 
 from ..answers.grading import Handler, run_isolated
 from ..errors import DataError
-from ..files import write_text
+from ..files import distinct_outputs, write_text
 from ..statuses import AnswerStatus, PartStatus
 from ..tables import guarded, read_table
 from .parts import PartResult, check_part
@@ -277,6 +277,7 @@ def write_outputs(
     force: bool = False,
 ) -> list[str]:
     """Write the gradebook (and the feedback CSV and Gradescope JSON when asked) under the output policy."""
+    distinct_outputs([("gradebook", gradebook), ("feedback", feedback), ("gradescope", gradescope)])
     written = [str(write_text(gradebook, gradebook_csv(grades), inputs=inputs, force=force, csv_header=gradebook_columns(grades)))]
     if feedback is not None:
         written.append(str(write_text(feedback, feedback_csv(grades), inputs=inputs, force=force, csv_header=FEEDBACK_COLUMNS)))

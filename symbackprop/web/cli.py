@@ -28,6 +28,7 @@ def register(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from ..errors import SpecError
+    from ..limits import checked_time_limit
 
     if args.export is not None:
         if args.db is None:
@@ -45,8 +46,7 @@ def run(args: argparse.Namespace) -> int:
         raise SpecError("--port must be between 0 and 65535")
     if not args.rate_limit >= 0:
         raise SpecError("--rate-limit must be 0 (no limit) or a positive number of checks per minute")
-    if not args.time_limit > 0:
-        raise SpecError("--time-limit must be a positive number of seconds")
+    checked_time_limit(args.time_limit, name="--time-limit")
     if args.workers is not None and args.workers < 1:
         raise SpecError("--workers must be at least 1")
     from .server import serve
