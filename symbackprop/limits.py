@@ -22,7 +22,17 @@ from typing import Callable, TypeVar
 
 from .errors import LimitError, OptionError, SymbackpropError
 
-__all__ = ["MEMORY_LIMIT", "MAX_TIME_LIMIT", "LimitError", "checked_time_limit", "end_after", "limit_memory", "run_limited"]
+__all__ = [
+    "MEMORY_LIMIT",
+    "MAX_TIME_LIMIT",
+    "LimitError",
+    "checked_time_limit",
+    "checked_workers",
+    "end_after",
+    "limit_memory",
+    "max_workers",
+    "run_limited",
+]
 
 MEMORY_LIMIT = 1536 * 1024**2
 """Bytes of memory a child process may add to what it inherits from its parent (1.5 GiB): a command's
@@ -47,6 +57,28 @@ def checked_time_limit(seconds: object, *, name: str = "the time limit") -> floa
     if not (number and 0 < seconds <= MAX_TIME_LIMIT):  # compared before float(): a huge int overflows it
         raise OptionError(f"{name} must be more than 0 and at most {MAX_TIME_LIMIT:,} seconds (a week), got {seconds!r}")
     return float(seconds)
+
+
+def max_workers() -> int:
+    """The most worker processes one pool may start: 4 per core, at least 4.  More only share the same cores,
+    each with its own memory allowance, and a count typed by mistake (``--workers 100000``) would fork
+    processes until the machine stops."""
+    return 4 * max(1, os.cpu_count() or 1)
+
+
+def checked_workers(count: object, *, name: str = "the number of workers", zero: bool = False) -> int:
+    """``count`` as an int when it is a number of worker processes a pool may start: at least 1 (0 too when
+    ``zero``: work in this process) and at most :func:`max_workers`; otherwise a one-line
+    :class:`~symbackprop.errors.OptionError` naming ``name``.
+
+    >>> checked_workers(10**6, name="--workers")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    symbackprop.errors.OptionError: --workers must be between 1 and ... (4 per core), got 1000000
+    """
+    lowest = 0 if zero else 1
+    if not (isinstance(count, int) and not isinstance(count, bool) and lowest <= count <= max_workers()):
+        raise OptionError(f"{name} must be between {lowest} and {max_workers()} (4 per core), got {count!r}")
+    return count
 
 
 def limit_memory(limit: int = MEMORY_LIMIT) -> None:

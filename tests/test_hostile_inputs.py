@@ -214,3 +214,81 @@ def _roster():
     from pathlib import Path
 
     return Path(__file__).resolve().parents[1] / "examples" / "homework" / "roster.csv"
+
+
+HUGE_WORKER_COUNTS = [10**5, 99999999999999999999999]
+
+
+@pytest.fixture
+def no_fork(monkeypatch):
+    """Any process started from here on fails the test: the refusals below must come before the first fork."""
+    import os
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("a process was started")
+
+    monkeypatch.setattr(os, "fork", refuse)
+
+
+@pytest.mark.parametrize("count", HUGE_WORKER_COUNTS)
+def test_a_worker_count_beyond_four_per_core_is_refused_before_any_process_starts(no_fork, count):
+    """``serve --workers 100000`` forked processes until the machine stopped (about 3,900 in 12 s): every pool
+    and every grading entry point now checks the count where it enters."""
+    from symbackprop import MLP
+    from symbackprop.answers.grading import WorkerPool, grade_answers, run_isolated
+    from symbackprop.answers.pool import AnswerPool
+    from symbackprop.limits import max_workers
+    from symbackprop.web.part_pool import PartPool
+
+    net = MLP([2, 2, 1], bias=True)
+    message = f"workers must be between 1 and {max_workers()} \\(4 per core\\)"
+    with pytest.raises(OptionError, match=message):
+        AnswerPool(workers=count)
+    with pytest.raises(OptionError, match=message):
+        PartPool(workers=count)
+    with pytest.raises(OptionError, match=message):
+        WorkerPool(net, count, time_limit=5)
+    with pytest.raises(OptionError, match="workers must be between 0 and"):
+        grade_answers(net, [{"id": "a", "answer": "delta^2_1", "wrt": "b^2_1"}], workers=count)
+    with pytest.raises(OptionError, match="workers must be between 0 and"):
+        list(run_isolated(None, [1, 2, 3], workers=count))  # type: ignore[arg-type]
+
+
+def test_the_largest_worker_count_is_accepted_and_a_bool_is_not():
+    from symbackprop.answers.pool import AnswerPool
+    from symbackprop.limits import checked_workers, max_workers
+
+    assert AnswerPool(workers=max_workers()).workers == max_workers()
+    assert checked_workers(0, zero=True) == 0
+    for wrong in (True, 2.0, "2", -1, 0):
+        with pytest.raises(OptionError):
+            checked_workers(wrong)
+
+
+@pytest.mark.parametrize(
+    "arguments",
+    [
+        ["serve", "--port", "0", "--workers", "100000"],
+        ["serve", "--port", "0", "--workers", "99999999999999999999999"],
+        ["check", "--sizes", "2,2,1", "--bias", "--wrt", "b^2_1", "--answers", "answers.csv", "--jobs", "100000"],
+        ["homework", "--roster", "roster.csv", "--seed", "1", "--out", "hw", "--jobs", "100000"],
+        ["grade", "--variants", "variants.json", "--answers", "answers.csv", "--out", "g.csv", "--jobs", "100000"],
+    ],
+    ids=["serve --workers", "serve --workers (huge)", "check --jobs", "homework --jobs", "grade --jobs"],
+)
+def test_every_command_refuses_a_worker_count_beyond_four_per_core_in_one_line(no_fork, tmp_path, monkeypatch, capsys, arguments):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "answers.csv").write_text("id,answer\na,delta^2_1\n", encoding="utf-8")
+    (tmp_path / "roster.csv").write_text("id,name\nada,Ada\n", encoding="utf-8")
+    assert main(arguments) == 2
+    err = capsys.readouterr().err.strip()
+    flag = "--workers" if arguments[0] == "serve" else "--jobs"
+    assert len(err.splitlines()) == 1 and f"{flag} must be between" in err, err
+    assert "Traceback" not in err and not (tmp_path / "hw").exists() and not (tmp_path / "g.csv").exists()
+
+
+@pytest.mark.parametrize("rate", ["inf", "1e999", "nan", "-1"])
+def test_serve_refuses_a_rate_limit_that_is_not_a_finite_number_in_one_line(capsys, rate):
+    assert main(["serve", "--port", "0", "--rate-limit", rate]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.endswith("--rate-limit must be 0 (no limit) or a positive number of checks per minute") and "Traceback" not in err

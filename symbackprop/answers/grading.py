@@ -36,8 +36,8 @@ from typing import IO, Callable, Iterable, Iterator, Mapping, Sequence
 
 from .. import files
 from .._kernel.size import gradient_terms
-from ..errors import DataError, ExpressionSyntaxError, SymbackpropError
-from ..limits import checked_time_limit, end_after, limit_memory
+from ..errors import ExpressionSyntaxError, SymbackpropError
+from ..limits import checked_time_limit, checked_workers, end_after, limit_memory
 from ..network import MLP
 from ..statuses import AnswerStatus
 from ..strict_json import MAX_TABLE_BYTES, read_file_bytes
@@ -265,8 +265,8 @@ def grade_answers(
             results[index] = GradedAnswer(task[0], str(task[2] or ""), str(task[1] or ""), ERROR, feedback=str(problem))
         else:
             todo.append((index, task))
+    count = (os.cpu_count() or 1) if workers is None else checked_workers(workers, name="workers", zero=True)
     warm_network(net, [task[2] for _, task in todo])
-    count = (os.cpu_count() or 1) if workers is None else workers
     bar = _progress_bar(len(tasks), progress)
     bar.update(len(tasks) - len(todo))
     try:
@@ -350,6 +350,7 @@ class WorkerPool:
         self._context = multiprocessing.get_context("fork" if "fork" in methods else "spawn")
         self._network = net if net is None or self._context.get_start_method() == "fork" else mlp_recipe(net)
         self._time_limit = time_limit = checked_time_limit(time_limit)
+        size = checked_workers(size, name="workers")
         self._hard_limit = 2 * time_limit + 5
         self._report = report
         self._job = grade_answer if job is None else job
@@ -581,6 +582,7 @@ def run_isolated(
     (forked workers fed in batches, each task killed after ``2·time_limit + 5`` s, a memory limit per worker) —
     and yield ``(index, result)`` as results come in.  ``warm`` runs in the parent before forking, so that
     workers share what it builds.  ``workers=0`` runs the tasks in this process (no hard limit)."""
+    checked_workers(workers, name="workers", zero=True)
     if warm is not None:
         warm()
     if workers <= 0 or not tasks:

@@ -20,7 +20,7 @@ from typing import Callable, TypeVar
 
 from .. import notation
 from ..errors import SymbackpropError
-from ..limits import checked_time_limit, run_limited
+from ..limits import checked_time_limit, checked_workers, run_limited
 from ..network import MLP
 from ..printing import sympy_latex
 from .check import AnswerCounterexample, Mistake, check_answer, parse_answer
@@ -235,9 +235,9 @@ class AnswerPool:
     """
 
     def __init__(self, *, workers: int | None = None, time_limit: float = 10.0, networks: int = 8) -> None:
-        self.workers = max(1, os.cpu_count() or 1) if workers is None else int(workers)
-        if self.workers < 1 or networks < 1:
-            raise SymbackpropError("an answer pool needs at least one worker and one network")
+        self.workers = max(1, os.cpu_count() or 1) if workers is None else checked_workers(workers, name="workers")
+        if networks < 1:
+            raise SymbackpropError("an answer pool needs at least one network")
         self.time_limit = checked_time_limit(time_limit, name="time_limit")
         self._capacity = int(networks)
         self._networks: OrderedDict[tuple, _Network] = OrderedDict()

@@ -271,6 +271,10 @@ def _check(args: argparse.Namespace) -> int:
         net.parameter(args.wrt)
     if args.out:  # refuse before grading, not after
         prepare_output(args.out, inputs=[args.answers], force=args.force, csv_header=RESULT_COLUMNS)
+    if args.jobs is not None:
+        from ..limits import checked_workers
+
+        checked_workers(args.jobs, name="--jobs", zero=True)
     rows = read_answers(args.answers)
     started = time.perf_counter()
     graded = grade_answers(net, rows, wrt=args.wrt, workers=args.jobs, time_limit=args.time_limit, progress=not args.no_progress)

@@ -20,7 +20,7 @@ def register_homework(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--out", required=True, metavar="DIR", help="where variants.json, sheets/ and keys/ go")
     parser.add_argument("--spec", metavar="SPEC", help="a homework spec (.json or .toml; default: Lecture 9's exercises)")
     parser.add_argument("--no-pdf", action="store_true", help="write variants.json only (no question sheets or keys)")
-    parser.add_argument("--jobs", type=int, default=2, metavar="N", help="pdflatex processes at once (default 2)")
+    parser.add_argument("--jobs", type=natural, default=2, metavar="N", help="pdflatex processes at once (default 2)")
     parser.add_argument("--force", action="store_true", help="replace existing files that symbackprop did not write")
 
 
@@ -32,8 +32,10 @@ def run_homework(args: argparse.Namespace) -> int:
     from ..homework.documents import key_tex, sheet_tex, verify_key, write_pdfs
     from ..homework.spec import load_spec
     from ..homework.variants import make_variants
+    from ..limits import checked_workers
     from ..tables import read_table
 
+    checked_workers(max(1, args.jobs), name="--jobs")  # pdflatex processes: refused before any work
     started = time.perf_counter()
     spec = load_spec(args.spec)
     table = read_table(args.roster, required=["id"], optional=["name"], key=("id",))
@@ -98,7 +100,10 @@ def run_grade(args: argparse.Namespace) -> int:
     from ..files import distinct_outputs
     from ..homework.gradebook import grade_submissions, read_submissions, read_variants, write_outputs
 
+    from ..limits import checked_workers
+
     distinct_outputs([("--out", args.out), ("--feedback", args.feedback), ("--gradescope", args.gradescope), ("--report", args.report)])
+    checked_workers(args.jobs, name="--jobs", zero=True)
     started = time.perf_counter()
     variants = read_variants(args.variants)
     if args.db is not None:

@@ -28,7 +28,9 @@ def register(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from ..errors import SpecError
-    from ..limits import checked_time_limit
+    import math
+
+    from ..limits import checked_time_limit, checked_workers
 
     if args.export is not None:
         if args.db is None:
@@ -44,11 +46,11 @@ def run(args: argparse.Namespace) -> int:
         return 0
     if not 0 <= args.port <= 65535:
         raise SpecError("--port must be between 0 and 65535")
-    if not args.rate_limit >= 0:
+    if not (math.isfinite(args.rate_limit) and args.rate_limit >= 0):
         raise SpecError("--rate-limit must be 0 (no limit) or a positive number of checks per minute")
     checked_time_limit(args.time_limit, name="--time-limit")
-    if args.workers is not None and args.workers < 1:
-        raise SpecError("--workers must be at least 1")
+    if args.workers is not None:
+        checked_workers(args.workers, name="--workers")
     from .server import serve
     from .app import Settings
 

@@ -18,9 +18,8 @@ from typing import Any, Callable, Iterable, Mapping
 
 from ..answers.grading import Handler, WorkerPool, warm_network
 from ..answers.pool import WorkerSlots
-from ..errors import SymbackpropError
 from ..homework.parts import PartResult, check_part
-from ..limits import checked_time_limit
+from ..limits import checked_time_limit, checked_workers
 from ..homework.reading import AnswerReading, read_answer
 from ..homework.variants import network_of
 from ..statuses import AnswerStatus, PartStatus
@@ -81,9 +80,7 @@ class PartPool:
     :class:`~symbackprop.answers.pool.AnswerPool` checks out its own (:class:`~symbackprop.answers.pool.WorkerSlots`)."""
 
     def __init__(self, *, workers: int | None = None, time_limit: float = 10.0, warm: Callable[[], object] | None = None) -> None:
-        self.workers = max(1, os.cpu_count() or 1) if workers is None else int(workers)
-        if self.workers < 1:
-            raise SymbackpropError("a part pool needs at least one worker")
+        self.workers = max(1, os.cpu_count() or 1) if workers is None else checked_workers(workers, name="workers")
         self.time_limit = checked_time_limit(time_limit, name="time_limit")
         self._warm = warm
         self._slots = WorkerSlots(self.workers, self._fork, closed_message="the part checker is closed")
