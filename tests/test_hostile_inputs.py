@@ -292,3 +292,15 @@ def test_serve_refuses_a_rate_limit_that_is_not_a_finite_number_in_one_line(caps
     assert main(["serve", "--port", "0", "--rate-limit", rate]) == 2
     err = capsys.readouterr().err.strip()
     assert err.endswith("--rate-limit must be 0 (no limit) or a positive number of checks per minute") and "Traceback" not in err
+
+
+def test_long_student_ids_get_short_distinct_file_names_for_their_sheets_and_keys(tmp_path):
+    """A 300-character id made a file name the file system refused ("File name too long"), after
+    variants.json was written; two ids alike in their first 100 characters still get two files."""
+    first, second = "s" * 299 + "1", "s" * 299 + "2"
+    roster = tmp_path / "roster.csv"
+    roster.write_text(f"id,name\n{first},One\n{second},Two\n", encoding="utf-8")
+    assert main(["homework", "--roster", str(roster), "--seed", "1", "--out", str(tmp_path / "hw"), "--jobs", "1"]) == 0
+    for folder in ("sheets", "keys"):
+        names = sorted(path.name for path in (tmp_path / "hw" / folder).iterdir())
+        assert len(names) == 2 and names[0] != names[1] and all(len(name) <= 111 for name in names), names

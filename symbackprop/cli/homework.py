@@ -67,15 +67,18 @@ def run_homework(args: argparse.Namespace) -> int:
     return 1 if table.problems else 0
 
 
+_NAME_LENGTH = 100  # characters of an id kept in its file names (a file system allows 255 bytes)
+
+
 def _file_names(students: list[str]) -> dict[str, str]:
-    """A safe, unique file name per student id."""
+    """A safe, unique file name per student id, at most :data:`_NAME_LENGTH` + 7 characters."""
     import hashlib
 
     names, used = {}, set()
     for student in students:
         name = re.sub(r"[^A-Za-z0-9_.-]", "_", student).strip(".") or "student"
-        if name.lower() in used:
-            name += "-" + hashlib.sha256(student.encode()).hexdigest()[:6]
+        if len(name) > _NAME_LENGTH or name.lower() in used:
+            name = name[:_NAME_LENGTH] + "-" + hashlib.sha256(student.encode()).hexdigest()[:6]
         used.add(name.lower())
         names[student] = name
     return names
