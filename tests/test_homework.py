@@ -272,6 +272,10 @@ def test_general_index_answers_are_proved_for_every_index_or_refuted_at_an_insta
         assert check_part(part, right).status == PartStatus.CORRECT, right
     wrong = check_part(part, "φ'(z^ℓ_i) δ^ℓ_i a^{ℓ-1}_j")
     assert wrong.status == PartStatus.WRONG and wrong.mistake == "extra_activation"
+    # an instance refuted by numbers confirmed in 80 digits, not by an exact computation: said so
+    doubled = check_part(part, "2 φ'(z^ℓ_i) δ^ℓ_i")
+    assert doubled.status == PartStatus.WRONG and "exact counterexample" not in doubled.feedback
+    assert "counterexample in the network [2, 2, 2, 1], its numbers confirmed in 80-digit arithmetic" in doubled.feedback
     assert check_part(part, "δ^ℓ_i", conventions="delta_dz").status == PartStatus.CORRECT
     assert check_part(part, "φ'(z^2_1) δ^2_1").status == PartStatus.SYNTAX_ERROR
 
