@@ -285,9 +285,9 @@ def _derivative_lemma(name: str, activation: Activation) -> Lemma:
 
 
 PROOF_TERM_LIMIT = 500_000
-MAX_SPOT_CHECK = 1_000  # random points of prove's numeric check: more adds nothing to a proof, only time
 """Terms of the largest entry (direct and backprop multiplied out) that a full expansion forced on every entry
 takes on: about a gigabyte of memory (measured: about 1.8 kB a term)."""
+MAX_SPOT_CHECK = 1_000  # random points of prove's numeric check: more adds nothing to a proof, only time
 
 
 @dataclass(frozen=True)

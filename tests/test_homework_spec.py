@@ -157,3 +157,12 @@ def test_the_largest_seed_homework_accepts_is_one_grade_reads_back(tmp_path, cap
     seed = "-" + "9" * 1000
     assert main(["homework", "--roster", str(roster), "--seed", seed, "--out", str(tmp_path / "out"), "--no-pdf"]) == 0
     assert read_json_file(tmp_path / "out" / "variants.json", max_bytes=10**8)["seed"] == int(seed)
+
+
+def test_make_variants_itself_refuses_a_seed_grade_could_not_read_back():
+    from symbackprop.homework.variants import make_variants
+
+    spec = load_spec(None)
+    with pytest.raises(SpecError, match="at most 1,000 digits"):
+        make_variants(spec, 10**1000, [("ada", "Ada")])
+    assert make_variants(spec, -(10**1000 - 1), [("ada", "Ada")])["seed"] == -(10**1000 - 1)

@@ -55,15 +55,17 @@ def course_seed(text: str) -> int:
 
 def positive_seconds(text: str) -> float:
     """An argparse type: a time limit in seconds, more than 0 and at most a week (what the timers keep)."""
-    from ..limits import MAX_TIME_LIMIT
+    from ..errors import OptionError
+    from ..limits import MAX_TIME_LIMIT, checked_time_limit
 
     try:
         value = float(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"expected a number of seconds, got {text!r}") from None
-    if not 0 < value <= MAX_TIME_LIMIT:
-        raise argparse.ArgumentTypeError(f"expected a number of seconds more than 0 and at most {MAX_TIME_LIMIT:,} (a week), got {text}")
-    return value
+    try:
+        return checked_time_limit(value)
+    except OptionError:
+        raise argparse.ArgumentTypeError(f"expected a number of seconds more than 0 and at most {MAX_TIME_LIMIT:,} (a week), got {text}") from None
 
 
 # Python spellings in the library's messages, and the command line's: bias=True → --bias,

@@ -25,8 +25,10 @@ from ..answers.arrays import ArrayTarget, array_model_answer
 from ..answers.general_index import GeneralTarget, general_model_answer
 from ..answers.quantities import Quantity, model_answer
 from ..emit.multiclass import kl, log_sign
+from ..errors import SpecError
 from ..answers.counterexamples import triangle_gap
 from ..network import MLP
+from ..strict_json import MAX_DIGITS
 from .spec import HomeworkSpec, Question
 
 __all__ = ["make_variants", "student_parts", "network_of", "GENERATOR", "variant_key"]
@@ -263,7 +265,10 @@ def variant_key(parts: Sequence[dict[str, Any]]) -> str:
 
 
 def make_variants(spec: HomeworkSpec, seed: int, roster: Sequence[tuple[str, str]]) -> dict[str, Any]:
-    """The ``variants.json`` document for a roster of (id, name)."""
+    """The ``variants.json`` document for a roster of (id, name); the seed must have at most
+    :data:`~symbackprop.strict_json.MAX_DIGITS` digits, so that ``grade`` can read the document back."""
+    if not -(10**MAX_DIGITS) < seed < 10**MAX_DIGITS:
+        raise SpecError(f"the seed must be a whole number of at most {MAX_DIGITS:,} digits, so that grade can read variants.json back")
     students = {}
     for student, name in roster:
         parts = student_parts(spec, seed, student)
