@@ -230,10 +230,10 @@ def _follow_through(part: Mapping[str, Any], q: Quantity, expression: sp.Expr, d
         return None
     context = context_for(net)
     way = reading(context, declared)
-    if exact_match(context, way.converter(earlier), way.converter(sp.Integer(0))) is not None:
-        return None  # 0 carried forward: every step turns 0 into 0, so an answer of 0 would show no step at all
     if exact_match(context, way.converter(model), way.converter(expression)) is None:
         return None
+    if exact_match(context, way.converter(earlier), way.converter(sp.Integer(0))) is not None:
+        return None  # 0 carried forward: every step turns 0 into 0, so an answer of 0 would show no step at all
     return f"Consistent with your answer to part {previous_part.get('part')} (proved): the error is carried forward from there."
 
 
