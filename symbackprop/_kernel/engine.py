@@ -36,7 +36,7 @@ _PER_NETWORK_CACHES: list["weakref.WeakKeyDictionary"] = []  # every per_network
 
 
 def per_network(build: Callable[[MLP], Built]) -> Callable[[MLP], Built]:
-    """One ``build(net)`` per network, kept while the network lives (weak keys); ``.clear()`` forgets all."""
+    """One ``build(net)`` per network, kept while the network lives (weak keys); :func:`clear_engines` forgets all."""
     cache: "weakref.WeakKeyDictionary[MLP, Built]" = weakref.WeakKeyDictionary()
     _PER_NETWORK_CACHES.append(cache)
 
@@ -46,7 +46,6 @@ def per_network(build: Callable[[MLP], Built]) -> Callable[[MLP], Built]:
             value = cache[net] = build(net)
         return value
 
-    get.clear = cache.clear  # type: ignore[attr-defined]
     return get
 
 
