@@ -294,7 +294,7 @@ def _identically_zero(expr: sp.Expr) -> bool:
         node for node in sp.preorder_traversal(expr)
         if node.is_Symbol or (node.free_symbols and (isinstance(node, sp.Function) or (node.is_Pow and not node.exp.is_Integer)))
     }
-    for _ in range(_ZERO_TEST_POINTS):
+    for _ in range(_ZERO_TEST_POINTS if atoms else 1):  # a constant has one value: evaluating it again decides nothing new
         value = expr.xreplace({atom: sp.Integer(rng.randint(1, 10**9)) for atom in atoms})  # outermost atoms first
         if value.is_Number:
             if value != 0:
