@@ -27,6 +27,8 @@ if TYPE_CHECKING:  # pragma: no cover
     from .engine import NetworkEngine
 
 __all__ = [
+    "RELATIVE_TOLERANCE",
+    "relatively_close",
     "GENERIC_IDENTITY",
     "CONCRETE_IDENTITY",
     "RATIONAL_IDENTITY",
@@ -189,10 +191,20 @@ def search_points(
                     left, right = at_point(key)
                 except _UNDEFINED:
                     continue
-                if abs(left - right) > mpmath.mpf(10) ** -25 * (1 + abs(left) + abs(right)):
+                if abs(left - right) > RELATIVE_TOLERANCE * (1 + abs(left) + abs(right)):  # not `not relatively_close`: NaN is no difference here
                     point = point or {s.name: float(values[engine.symbol[s]]) for s in (*net.parameters, *net.x, *net.y)}
                     found[key] = Difference(point, generic, float(left), float(right))
     return found
+
+
+RELATIVE_TOLERANCE = mpmath.mpf(10) ** -25
+"""How far two high-precision values of one quantity may differ and still count as equal: rounding, not a
+difference (relative, for 40 digits and more)."""
+
+
+def relatively_close(left: object, right: object) -> bool:
+    """|left − right| ≤ :data:`RELATIVE_TOLERANCE` · (1 + |left| + |right|), in the caller's mpmath precision."""
+    return abs(left - right) <= RELATIVE_TOLERANCE * (1 + abs(left) + abs(right))  # type: ignore[operator]
 
 
 def _is_polynomial(expression: se.Basic) -> bool:

@@ -27,7 +27,7 @@ import mpmath
 import symengine as se
 import sympy as sp
 
-from .._kernel.identity import exact_decision, exact_identity
+from .._kernel.identity import RELATIVE_TOLERANCE, exact_decision, exact_identity, relatively_close
 from .._kernel.patterns import Neuron
 from .._kernel.size import EXACT_LIMIT, expansion_bound
 from .context import CONFIRMING_PRECISION, PRECISION, AnswerContext, Point
@@ -46,9 +46,6 @@ __all__ = [
     "confirmed_difference",
     "first_proved_form",
 ]
-
-TOLERANCE = mpmath.mpf(10) ** -25  # relative, in 40-digit arithmetic: rounding, not a difference
-
 
 @dataclass(frozen=True)
 class AnswerCounterexample:
@@ -118,7 +115,7 @@ def exact_match(context: AnswerContext, lhs: se.Basic, rhs: se.Basic) -> str | N
 
 def is_real(value: object) -> bool:
     """A real number, or a complex one whose imaginary part is rounding."""
-    return not isinstance(value, mpmath.mpc) or abs(value.imag) <= TOLERANCE * (1 + abs(value))
+    return not isinstance(value, mpmath.mpc) or abs(value.imag) <= RELATIVE_TOLERANCE * (1 + abs(value))
 
 
 def values_close(left: object, right: object, factor: sp.Rational = sp.Integer(1)) -> bool:
@@ -127,7 +124,7 @@ def values_close(left: object, right: object, factor: sp.Rational = sp.Integer(1
         if not (is_real(left) and is_real(right)):
             return False
         left, right = mpmath.re(left), mpmath.re(right) * mpmath.mpf(int(factor.p)) / int(factor.q)  # type: ignore[arg-type]
-        return abs(left - right) <= TOLERANCE * (1 + abs(left) + abs(right))
+        return relatively_close(left, right)
 
 
 def _same_number(coarse: object, fine: object) -> bool:
@@ -135,7 +132,7 @@ def _same_number(coarse: object, fine: object) -> bool:
     if coarse is None or fine is None:
         return coarse is None and fine is None
     with mpmath.workdps(CONFIRMING_PRECISION):
-        return abs(coarse - fine) <= TOLERANCE * (1 + abs(coarse) + abs(fine))  # type: ignore[operator]
+        return relatively_close(coarse, fine)
 
 
 def confirmed_difference(context: AnswerContext, reference: se.Basic, candidate: se.Basic, point: Point, expected: object, value: object) -> bool:
